@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# MiniVmm's one set-up, build and test entry point.
+#   ./build.sh            install what is missing, build the solution, the BPF program and the guest images
+#   ./build.sh run [-- ARGS]   build if needed, then run the main job (minivmm with built-in defaults, or ARGS)
+#   ./build.sh test [FILTER]   build if needed, then run every test; ends with "N passed, N failed, N skipped"
+#   ./build.sh bench [NAME]    build if needed, then run the benchmarks (see docs/BENCHMARKS.md)
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+OUT=$ROOT/out
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say() { echo "build.sh: $*" >&2; }
+
+# --- 1. Debian packages: install only what is missing, with one apt-get update. ---
+ensure_packages() {
+  local need=()
+  command -v clang >/dev/null || need+=(clang)
+  command -v llc >/dev/null || need+=(llvm)
+  [ -f /usr/include/bpf/libbpf.h ] || need+=(libbpf-dev)
+  ls /usr/lib/x86_64-linux-gnu/libbpf.so.1* >/dev/null 2>&1 || need+=(libbpf1)
+  command -v bpftool >/dev/null || need+=(bpftool)
+  [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx ip || need+=(busybox-static)
+  command -v cpio >/dev/null || need+=(cpio)
+  command -v lz4 >/dev/null || need+=(lz4)
+  command -v zstd >/dev/null || need+=(zstd)
+  command -v ip >/dev/null || need+=(iproute2)
+  command -v gcc >/dev/null || need+=(gcc)
+  command -v make >/dev/null || need+=(make)
+  command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+  [ -f /usr/include/linux/kvm.h ] || need+=(linux-libc-dev)
+  ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || need+=(linux-image-cloud-amd64)
+  if [ ${#need[@]} -gt 0 ]; then
+    say "installing Debian packages: ${need[*]}"
+    if [ "$(id -u)" != 0 ]; then say "need root to install ${need[*]}"; exit 1; fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+  command -v dotnet >/dev/null || { say "the .NET 10 SDK (dotnet) is missing"; exit 1; }
+}
+
+# --- 2. Build steps, each quick when its inputs did not change. ---
+newer_than() { # stamp dir...: true when some file under dirs is newer than stamp (or stamp is absent)
+  local stamp=$1; shift
+  [ -f "$stamp" ] || return 0
+  [ -n "$(find "$@" -newer "$stamp" -type f -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null)" ]
+}
+
+build_dotnet() {
+  local stamp=$OUT/.dotnet.stamp
+  if newer_than "$stamp" vmm devices bpf tests MiniVmm.sln Directory.Build.props Directory.Packages.props; then
+    say "building the solution"
+    dotnet build MiniVmm.sln -c Release -v q -nologo -clp:NoSummary -p:WarningLevel=0
+    dotnet publish vmm/MiniVmm.Cli/MiniVmm.Cli.csproj -c Release --no-build -v q -nologo -o "$OUT/bin"
+    touch "$stamp"
+  fi
+}
+
+build_native() {
+  make -s -C bpf OUT="$OUT/bpf"
+  make -s -C guest-images/probe OUT="$OUT/guest-images"
+  guest-images/linux/build-image.sh "$OUT/guest-images"
+}
+
+build_all() {
+  mkdir -p "$OUT"
+  ensure_packages
+  build_native
+  build_dotnet
+}
+
+# --- 3. Tests: every test project, then one summary line from the TRX results. ---
+run_tests() {
+  local filter=${1:-}
+  local results=$OUT/test-results
+  rm -rf "$results"; mkdir -p "$results"
+  local rc=0
+  for proj in tests/MiniVmm.UnitTests tests/MiniVmm.IntegrationTests; do
+    local name; name=$(basename "$proj")
+    say "testing $name"
+    local args=(test "$proj" -c Release --no-build -nologo -v q --results-directory "$results"
+                --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal")
+    [ -n "$filter" ] && args+=(--filter "$filter")
+    dotnet "${args[@]}" || rc=1
+  done
+  local passed=0 failed=0 skipped=0
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    local counters; counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+    passed=$((passed + $(get passed)))
+    failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+    skipped=$((skipped + $(get notExecuted)))
+  done
+  if [ "$passed" = 0 ] && [ "$failed" = 0 ] && [ "$rc" != 0 ]; then failed=1; fi
+  echo "$passed passed, $failed failed, $skipped skipped"
+  [ "$failed" = 0 ] && [ "$rc" = 0 ]
+}
+
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  build) build_all ;;
+  run)
+    build_all
+    [ "${1:-}" = "--" ] && shift
+    if [ $# -gt 0 ]; then exec "$OUT/bin/minivmm" "$@"; fi
+    exec "$OUT/bin/minivmm" run --kernel "$OUT/guest-images/probe.elf" --cmdline "probe exit=0"
+    ;;
+  test) build_all; run_tests "${1:-}" ;;
+  bench) build_all; exec dotnet run --project tests/MiniVmm.Benchmarks -c Release --no-build -- "$@" ;;
+  *) say "unknown command '$cmd' (use: build, run, test, bench)"; exit 2 ;;
+esac

@@ -1,0 +1,12 @@
+namespace MiniVmm.IntegrationTests.Infrastructure;
+
+/// <summary>What an integration test needs from the host.</summary>
+[Flags]
+public enum HostNeeds
+{
+    None = 0,
+    Kvm = 1,
+    Tap = 2,
+    Bpf = 4,
+    Qemu = 8,
+}
