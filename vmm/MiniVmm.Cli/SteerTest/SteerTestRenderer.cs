@@ -1,0 +1,71 @@
+using System.Text;
+using System.Text.Json;
+
+namespace MiniVmm.Cli.SteerTest;
+
+/// <summary>Prints a steer-test result: a per-queue table with a bar chart, or one JSON object.</summary>
+public static class SteerTestRenderer
+{
+    private const int BarWidth = 40;
+    private const int MismatchesShown = 20;
+
+    public static void WriteTable(SteerTestResult r, string backendLine, TextWriter output)
+    {
+        output.WriteLine(backendLine);
+        output.WriteLine($"{"queue",5}  {"expected",8}  {"received",8}  distribution");
+        int max = Math.Max(1, r.ReceivedPerQueue.DefaultIfEmpty(0).Max());
+        for (int q = 0; q < r.Queues; q++)
+        {
+            int bar = (int)Math.Round((double)r.ReceivedPerQueue[q] * BarWidth / max);
+            output.WriteLine($"{q,5}  {r.ExpectedPerQueue[q],8}  {r.ReceivedPerQueue[q],8}  {new string('#', bar)}");
+        }
+        output.WriteLine($"frames sent {r.FramesSent}, received {r.FramesReceived}, mismatches {r.Mismatches.Count}" +
+                         (r.HashReportChecked ? ", hash reports checked" : ", hash reports not checked (hash report off)") +
+                         (r.ForeignFrames > 0 ? $", {r.ForeignFrames} frames from the host stack ignored" : ""));
+        foreach (Mismatch m in r.Mismatches.Take(MismatchesShown))
+            output.WriteLine($"  mismatch: frame {m.FrameId} ({m.Description}): {m.Problem}");
+        if (r.Mismatches.Count > MismatchesShown)
+            output.WriteLine($"  ... and {r.Mismatches.Count - MismatchesShown} more");
+        output.WriteLine(r.Passed ? "PASS: every frame landed on its expected queue" : "FAIL");
+    }
+
+    public static void WriteJson(SteerTestResult r, string backend, string reason, TextWriter output)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("backend", backend);
+            json.WriteString("reason", reason);
+            json.WriteNumber("queues", r.Queues);
+            json.WriteNumber("frames", r.FramesSent);
+            json.WriteNumber("received", r.FramesReceived);
+            json.WriteNumber("foreign", r.ForeignFrames);
+            json.WriteBoolean("hash_report_checked", r.HashReportChecked);
+            json.WriteNumber("mismatches", r.Mismatches.Count);
+            json.WriteStartArray("per_queue");
+            for (int q = 0; q < r.Queues; q++)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("queue", q);
+                json.WriteNumber("expected", r.ExpectedPerQueue[q]);
+                json.WriteNumber("received", r.ReceivedPerQueue[q]);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("mismatch_list");
+            foreach (Mismatch m in r.Mismatches)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("id", m.FrameId);
+                json.WriteString("frame", m.Description);
+                json.WriteString("problem", m.Problem);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteBoolean("passed", r.Passed);
+            json.WriteEndObject();
+        }
+        output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+}
