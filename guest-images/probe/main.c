@@ -1,0 +1,28 @@
+/* Steering probe: ring-3 main. Entered by entry.S with the command line's
+ * physical address (identity-mapped) or 0. */
+#include "config.h"
+#include "net.h"
+
+static char cmdline[4096];
+
+__attribute__((noreturn)) void user_main(const char *boot_cmdline)
+{
+	/* Copy first: under multiboot the command line sits where the heap goes. */
+	size_t n = 0;
+	if (boot_cmdline)
+		while (n < sizeof cmdline - 1 && boot_cmdline[n])
+			n++, cmdline[n - 1] = boot_cmdline[n - 1];
+	cmdline[n] = 0;
+
+	console_init();
+	pr("probe: hello\n");
+	pr("probe: cmdline %s\n", cmdline);
+	config_parse(cmdline);
+	heap_init();
+
+	if (cfg.net != NET_OFF) {
+		time_init(cfg.tsc_khz);
+		net_run();
+	}
+	probe_exit(cfg.exit_status);
+}
