@@ -20,9 +20,7 @@ __attribute__((noreturn)) void user_main(const char *boot_cmdline)
 	config_parse(cmdline);
 	heap_init();
 
-	if (cfg.net != NET_OFF) {
-		time_init(cfg.tsc_khz);
+	if (cfg.net != NET_OFF)
 		net_run();
-	}
 	probe_exit(cfg.exit_status);
 }
