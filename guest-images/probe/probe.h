@@ -11,7 +11,6 @@
 #define EXIT_BAD_CMDLINE  80
 #define EXIT_NO_DEVICE    81
 #define EXIT_DEVICE_INIT  82
-#define EXIT_CTRL_TIMEOUT 83
 #define EXIT_TRAP_BASE    96   /* + CPU exception vector (0..31) */
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
