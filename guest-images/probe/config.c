@@ -142,6 +142,8 @@ static void defaults(void)
 	cfg.expect = cfg.expect2 = -1;
 	cfg.idle_ms = 2000;
 	cfg.wait_ms = 10000;
+	cfg.print_after = true;
+	cfg.records = 65536;
 }
 
 static void option(const char *k, size_t klen, const char *v, const char *end)
@@ -177,6 +179,16 @@ static void option(const char *k, size_t klen, const char *v, const char *end)
 	else if (IS("tx")) parse_tx(v, end);
 	else if (IS("tsc_khz")) cfg.tsc_khz = whole_number(v, end, 100000000);
 	else if (IS("quiet")) cfg.quiet = on_off(v, end);
+	else if (IS("print")) {
+		if (eq(v, (size_t)(end - v), "after")) cfg.print_after = true;
+		else if (eq(v, (size_t)(end - v), "live")) cfg.print_after = false;
+		else bad("expected after or live");
+	}
+	else if (IS("records")) {
+		cfg.records = (unsigned)whole_number(v, end, 1u << 22);
+		if (!cfg.records)
+			bad("must be at least 1");
+	}
 	else pr("probe: warning unknown option %s\n", cur_word);
 #undef IS
 }

@@ -38,6 +38,8 @@ struct config {
 	unsigned tx_count;
 	uint64_t tsc_khz;
 	bool quiet;
+	bool print_after;            /* rx lines after the phase, not per frame */
+	unsigned records;            /* rx lines held before a forced flush */
 };
 
 extern struct config cfg;

@@ -2,12 +2,50 @@
 #include "net.h"
 
 /* Test frames end in "MVID" + big-endian u32 id; anything else is id -1. */
-static long frame_id(const uint8_t *f, uint32_t len)
+static int64_t frame_id(const uint8_t *f, uint32_t len)
 {
 	if (len < 8 || memcmp(f + len - 8, "MVID", 4) != 0)
 		return -1;
 	const uint8_t *b = f + len - 4;
-	return (long)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
+	return (int64_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
+}
+
+/* One received frame, kept until the phase ends (print=after). */
+struct rx_record {
+	int64_t id;       /* -1: no MVID marker */
+	uint32_t hash;
+	uint16_t queue, report;
+	uint32_t len;
+};
+
+static struct rx_record *records;
+static unsigned nrecords;
+
+static void print_record(const struct rx_record *r)
+{
+	pr("rx q=%u id=%ld len=%u hash=0x%08x report=%u\n", r->queue, r->id, r->len, r->hash, r->report);
+}
+
+static void flush_records(void)
+{
+	for (unsigned i = 0; i < nrecords; i++)
+		print_record(&records[i]);
+	nrecords = 0;
+}
+
+static void report(const struct rx_record *r)
+{
+	if (cfg.quiet)
+		return;
+	if (!cfg.print_after) {
+		print_record(r);
+		return;
+	}
+	if (!records)
+		records = alloc_pages((size_t)cfg.records * sizeof *records);
+	if (nrecords == cfg.records)
+		flush_records();   /* full: print now rather than lose frames' lines */
+	records[nrecords++] = *r;
 }
 
 unsigned long rx_phase(struct net *n, long expect)
@@ -33,9 +71,8 @@ unsigned long rx_phase(struct net *n, long expect)
 				/* virtio_net_hdr_v1_hash: hash_value le32 at 12, hash_report le16 at 16 */
 				uint32_t hv = hash ? *(const uint32_t *)(b + 12) : 0;
 				uint16_t hr = hash ? *(const uint16_t *)(b + 16) : 0;
-				if (!cfg.quiet)
-					pr("rx q=%u id=%ld len=%u hash=0x%08x report=%u\n", q, frame_id(b + n->hdr_len, flen),
-					   flen, hv, hr);
+				struct rx_record r = { frame_id(b + n->hdr_len, flen), hv, (uint16_t)q, hr, flen };
+				report(&r);
 				n->rx_frames[q]++;
 				frames++;
 				virtq_push(vq, (uint16_t)id);   /* recycle: same buffer, same descriptor */
@@ -58,6 +95,7 @@ unsigned long rx_phase(struct net *n, long expect)
 		if (!any)
 			cpu_relax();
 	}
+	flush_records();
 	if (frames)
 		pr("probe: rx frames=%lu us=%lu\n", frames, tsc_to_us(last - first));
 	return frames;
