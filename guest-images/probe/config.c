@@ -179,6 +179,11 @@ static void option(const char *k, size_t klen, const char *v, const char *end)
 	else if (IS("tx")) parse_tx(v, end);
 	else if (IS("tsc_khz")) cfg.tsc_khz = whole_number(v, end, 100000000);
 	else if (IS("quiet")) cfg.quiet = on_off(v, end);
+	else if (IS("fault")) {
+		cfg.fault = (unsigned)whole_number(v, end, 31);
+		if (cfg.fault != 6 && cfg.fault != 13 && cfg.fault != 14)
+			bad("fault must be 6, 13 or 14");
+	}
 	else if (IS("print")) {
 		if (eq(v, (size_t)(end - v), "after")) cfg.print_after = true;
 		else if (eq(v, (size_t)(end - v), "live")) cfg.print_after = false;

@@ -38,6 +38,7 @@ struct config {
 	unsigned tx_count;
 	uint64_t tsc_khz;
 	bool quiet;
+	unsigned fault;              /* fault=6|13|14: raise that exception in ring 3 (tests the trap path) */
 	bool print_after;            /* rx lines after the phase, not per frame */
 	unsigned records;            /* rx lines held before a forced flush */
 };

@@ -20,6 +20,14 @@ __attribute__((noreturn)) void user_main(const char *boot_cmdline)
 	config_parse(cmdline);
 	heap_init();
 
+	/* fault=: prove that a probe bug ends the run with 96 + vector, never a hang */
+	if (cfg.fault == 6)
+		__asm__ volatile("ud2");
+	if (cfg.fault == 13)
+		__asm__ volatile("hlt");   /* privileged in ring 3 */
+	if (cfg.fault == 14)
+		*(volatile uint8_t *)0x100000000ull = 1;   /* beyond the 4 GiB identity map */
+
 	if (cfg.net != NET_OFF)
 		net_run();
 	probe_exit(cfg.exit_status);
