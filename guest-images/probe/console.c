@@ -133,7 +133,7 @@ int vfmt(char *buf, size_t size, const char *fmt, va_list ap)
 
 void pr(const char *fmt, ...)
 {
-	char line[1024];
+	char line[2048];   /* an rss_config line with a 256-entry table fits */
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vfmt(line, sizeof line, fmt, ap);

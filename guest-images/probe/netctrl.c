@@ -31,6 +31,9 @@ static unsigned ctrl_send(struct net *n, uint8_t class, uint8_t cmd, const struc
 	struct virtq *q = &n->ctrl;
 	uint8_t *p = n->ctrl_page;
 	unsigned d = 0;
+	uint32_t id, len;
+	while (virtq_pop_used(q, &id, &len))
+		;   /* a late answer to a command we gave up on */
 	p[0] = class;
 	p[1] = cmd;
 	q->desc[d] = (struct virtq_desc){ (uint64_t)p, 2, VIRTQ_DESC_F_NEXT, 1 };
@@ -48,7 +51,6 @@ static unsigned ctrl_send(struct net *n, uint8_t class, uint8_t cmd, const struc
 	virtq_push(q, 0);
 	virtq_kick(q);
 	uint64_t deadline = rdtsc() + ms_to_tsc(2000);
-	uint32_t id, len;
 	while (!virtq_pop_used(q, &id, &len)) {
 		if (rdtsc() > deadline)
 			return ACK_TIMEOUT;
