@@ -117,13 +117,29 @@ struct rss_input {
 };
 
 /*
+ * BPF_PROG_TEST_RUN refuses an IPv4/IPv6 EtherType followed by less than a whole IP header,
+ * so the loader zero-pads short test frames and passes their true length in cb[0], XORed with
+ * RSS_TEST_LENGTH_KEY. On a TAP, tun clears cb before running us, so the limit comes out as
+ * RSS_TEST_LENGTH_KEY itself: far beyond any frame. (Branch-free on purpose: a "has a limit"
+ * flag doubles the verifier's states in the nested header loops.)
+ */
+#define RSS_TEST_LENGTH_KEY 0x4D560000u
+
+struct packet {
+	struct __sk_buff *skb;
+	__u32 limit;              /* bytes from the MAC header that exist */
+};
+
+/*
  * Reads relative to the MAC header, not skb->data: on a TAP (dev_queue_xmit) skb->data is the
  * Ethernet header, but BPF_PROG_TEST_RUN of a socket filter pulls the Ethernet header first.
  * The MAC header is the same place in both.
  */
-static __always_inline int load(struct __sk_buff *skb, __u32 offset, void *to, __u32 len)
+static __always_inline int load(const struct packet *pkt, __u32 offset, void *to, __u32 len)
 {
-	return bpf_skb_load_bytes_relative(skb, offset, to, len, BPF_HDR_START_MAC);
+	if (offset > pkt->limit || len > pkt->limit - offset)
+		return -1;
+	return bpf_skb_load_bytes_relative(pkt->skb, offset, to, len, BPF_HDR_START_MAC);
 }
 
 /* Microsoft RSS Toeplitz: for every set input bit i, XOR in key bits i..i+31. */
@@ -163,7 +179,7 @@ static __always_inline void put_ports(struct rss_input *in, __u32 at, const __u8
 }
 
 /* §5.1.6.4.3.2 IPv4 packets. Returns 1 when a hash type applies and fills *in. */
-static __always_inline int classify_ipv4(struct __sk_buff *skb, __u32 off, __u32 types,
+static __always_inline int classify_ipv4(const struct packet *pkt, __u32 off, __u32 types,
 					 struct rss_input *in)
 {
 	__u8 hdr[20];
@@ -172,13 +188,13 @@ static __always_inline int classify_ipv4(struct __sk_buff *skb, __u32 off, __u32
 	__u16 frag;
 	int fragment;
 
-	if (load(skb, off, hdr, sizeof(hdr)))
+	if (load(pkt, off, hdr, sizeof(hdr)))
 		return 0;
 	if ((hdr[0] >> 4) != 4 || (hdr[0] & 0x0f) < 5)
 		return 0;
 	hlen = (__u32)(hdr[0] & 0x0f) * 4;
 	/* the whole header, options included, must be in the frame */
-	if (hlen > 20 && load(skb, off + hlen - 1, l4, 1))
+	if (hlen > 20 && load(pkt, off + hlen - 1, l4, 1))
 		return 0;
 	__builtin_memcpy(&in->bytes[0], &hdr[12], 8);
 	frag = ((__u16)hdr[6] << 8) | hdr[7];
@@ -186,14 +202,14 @@ static __always_inline int classify_ipv4(struct __sk_buff *skb, __u32 off, __u32
 	l4off = off + hlen;
 
 	if ((types & HASH_TYPE_TCPV4) && !fragment && hdr[9] == IPPROTO_TCP_ &&
-	    !load(skb, l4off, l4, 20)) {
+	    !load(pkt, l4off, l4, 20)) {
 		put_ports(in, 8, l4);
 		in->length = 12;
 		in->report = HASH_REPORT_TCPV4;
 		return 1;
 	}
 	if ((types & HASH_TYPE_UDPV4) && !fragment && hdr[9] == IPPROTO_UDP_ &&
-	    !load(skb, l4off, l4, 8)) {
+	    !load(pkt, l4off, l4, 8)) {
 		put_ports(in, 8, l4);
 		in->length = 12;
 		in->report = HASH_REPORT_UDPV4;
@@ -214,7 +230,7 @@ static __always_inline int is_ipv6_ext(__u8 next)
 }
 
 /* Looks for the Home Address option in the destination options header at off (length len). */
-static __always_inline int find_hao(struct __sk_buff *skb, __u32 off, __u32 len, __u8 *home)
+static __always_inline int find_hao(const struct packet *pkt, __u32 off, __u32 len, __u8 *home)
 {
 	__u32 opt = off + 2, end = off + len;
 	int i;
@@ -224,23 +240,23 @@ static __always_inline int find_hao(struct __sk_buff *skb, __u32 off, __u32 len,
 
 		if (opt >= end)
 			return 0;
-		if (load(skb, opt, tl, 1))
+		if (load(pkt, opt, tl, 1))
 			return 0;
 		if (tl[0] == 0) {           /* Pad1: a single byte */
 			opt += 1;
 			continue;
 		}
-		if (load(skb, opt, tl, 2))
+		if (load(pkt, opt, tl, 2))
 			return 0;
 		if (tl[0] == IPV6_TLV_HAO && tl[1] == 16)
-			return opt + 18 <= end && !load(skb, opt + 2, home, 16);
+			return opt + 18 <= end && !load(pkt, opt + 2, home, 16);
 		opt += 2 + (__u32)tl[1];
 	}
 	return 0;
 }
 
 /* §5.1.6.4.3.3 and §5.1.6.4.3.4 IPv6 packets without / with extension headers. */
-static __always_inline int classify_ipv6(struct __sk_buff *skb, __u32 off, __u32 types,
+static __always_inline int classify_ipv6(const struct packet *pkt, __u32 off, __u32 types,
 					 struct rss_input *in)
 {
 	__u8 hdr[40];
@@ -251,7 +267,7 @@ static __always_inline int classify_ipv6(struct __sk_buff *skb, __u32 off, __u32
 	int has_ext = 0, has_home = 0, has_rh2 = 0, l4_known = 1;
 	int tcp, udp, i;
 
-	if (load(skb, off, hdr, sizeof(hdr)))
+	if (load(pkt, off, hdr, sizeof(hdr)))
 		return 0;
 	if ((hdr[0] >> 4) != 6)
 		return 0;
@@ -264,12 +280,12 @@ static __always_inline int classify_ipv6(struct __sk_buff *skb, __u32 off, __u32
 		if (!is_ipv6_ext(next))
 			break;
 		has_ext = 1;
-		if (load(skb, cur, ext, 2)) {
+		if (load(pkt, cur, ext, 2)) {
 			l4_known = 0;       /* truncated inside the chain: no L4 header */
 			break;
 		}
 		if (next == IPPROTO_FRAGMENT_) {
-			if (load(skb, cur, ext, 8)) {
+			if (load(pkt, cur, ext, 8)) {
 				l4_known = 0;
 				break;
 			}
@@ -284,10 +300,10 @@ static __always_inline int classify_ipv6(struct __sk_buff *skb, __u32 off, __u32
 		} else {
 			len = ((__u32)ext[1] + 1) * 8;
 		}
-		if (next == IPPROTO_ROUTING_ && !has_rh2 && !load(skb, cur, ext, 4) &&
-		    ext[2] == 2 && ext[1] == 2 && ext[3] == 1 && !load(skb, cur + 8, rh2, 16))
+		if (next == IPPROTO_ROUTING_ && !has_rh2 && !load(pkt, cur, ext, 4) &&
+		    ext[2] == 2 && ext[1] == 2 && ext[3] == 1 && !load(pkt, cur + 8, rh2, 16))
 			has_rh2 = 1;    /* RFC 6275 §6.4 type 2 routing header */
-		if (next == IPPROTO_DSTOPTS_ && !has_home && find_hao(skb, cur, len, home))
+		if (next == IPPROTO_DSTOPTS_ && !has_home && find_hao(pkt, cur, len, home))
 			has_home = 1;
 		next = ext[0];
 		cur += len;
@@ -295,8 +311,8 @@ static __always_inline int classify_ipv6(struct __sk_buff *skb, __u32 off, __u32
 	if (is_ipv6_ext(next))
 		l4_known = 0;               /* more than RSS_MAX_IPV6_EXT extension headers */
 
-	tcp = l4_known && next == IPPROTO_TCP_ && !load(skb, cur, l4, 20);
-	udp = !tcp && l4_known && next == IPPROTO_UDP_ && !load(skb, cur, l4, 8);
+	tcp = l4_known && next == IPPROTO_TCP_ && !load(pkt, cur, l4, 20);
+	udp = !tcp && l4_known && next == IPPROTO_UDP_ && !load(pkt, cur, l4, 8);
 
 	if (has_ext) {
 		int ex = 0;
@@ -355,6 +371,7 @@ static __always_inline int classify_ipv6(struct __sk_buff *skb, __u32 off, __u32
 SEC("socket")
 int rss_steering(struct __sk_buff *skb)
 {
+	struct packet pkt = { .skb = skb };
 	struct rss_input in = {};
 	struct rss_result *res;
 	struct rss_config *cfg;
@@ -366,23 +383,24 @@ int rss_steering(struct __sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&rss_config, &zero);
 	if (!cfg || !cfg->enabled)
 		goto out;
+	pkt.limit = skb->cb[0] ^ RSS_TEST_LENGTH_KEY;
 
-	if (load(skb, off, &proto_be, 2))
+	if (load(&pkt, off, &proto_be, 2))
 		goto unclassified;
 #pragma unroll
 	for (i = 0; i < RSS_MAX_VLAN_TAGS; i++) {
 		if (proto_be != bpf_htons(ETH_P_8021Q) && proto_be != bpf_htons(ETH_P_8021AD))
 			break;
 		off += 4;
-		if (load(skb, off, &proto_be, 2))
+		if (load(&pkt, off, &proto_be, 2))
 			goto unclassified;
 	}
 	off += 2;
 
 	if (proto_be == bpf_htons(ETH_P_IPV4))
-		hashed = classify_ipv4(skb, off, cfg->hash_types, &in);
+		hashed = classify_ipv4(&pkt, off, cfg->hash_types, &in);
 	else if (proto_be == bpf_htons(ETH_P_IPV6))
-		hashed = classify_ipv6(skb, off, cfg->hash_types, &in);
+		hashed = classify_ipv6(&pkt, off, cfg->hash_types, &in);
 
 	if (hashed) {
 		hash = toeplitz(cfg, &in);

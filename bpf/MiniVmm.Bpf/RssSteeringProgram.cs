@@ -17,8 +17,18 @@ public sealed unsafe class RssSteeringProgram : IDisposable
     public const string ConfigMapName = "rss_config";
     public const string ResultMapName = "rss_result";
 
-    /// <summary>The shortest frame BPF_PROG_TEST_RUN accepts (ETH_HLEN); shorter ones are zero-padded.</summary>
-    public const int MinimumTestFrameBytes = 14;
+    /// <summary>
+    /// Test frames shorter than this are zero-padded: BPF_PROG_TEST_RUN refuses less than
+    /// ETH_HLEN, and an IPv4/IPv6 EtherType followed by less than a whole IP header (14 + 40).
+    /// The program still sees the true length (cb[0], see <see cref="TestLengthKey"/>).
+    /// </summary>
+    public const int MinimumTestFrameBytes = 54;
+
+    /// <summary>cb[0] of a test run carries the frame length XOR this (RSS_TEST_LENGTH_KEY in the C source).</summary>
+    public const uint TestLengthKey = 0x4D56_0000;
+
+    /// <summary>offsetof(struct __sk_buff, cb) and the context bytes we pass (up to the end of cb[5]).</summary>
+    private const int SkBuffCbOffset = 48, SkBuffContextBytes = 68;
 
     private readonly object _testRunLock = new();
     private IntPtr _object;
@@ -133,8 +143,9 @@ public sealed unsafe class RssSteeringProgram : IDisposable
     }
 
     /// <summary>
-    /// Runs the program once on <paramref name="frame"/> (an Ethernet frame, at most about 3.5 KiB)
-    /// with BPF_PROG_TEST_RUN and returns its queue and the hash it stored in rss_result.
+    /// Runs the program once on <paramref name="frame"/> (an Ethernet frame of any length up to
+    /// about 3.5 KiB, the kernel's limit) with BPF_PROG_TEST_RUN and returns its queue and the
+    /// hash it stored in rss_result.
     /// </summary>
     public RssResult TestRun(ReadOnlySpan<byte> frame)
     {
@@ -181,7 +192,10 @@ public sealed unsafe class RssSteeringProgram : IDisposable
             frame.CopyTo(padded);
             input = padded;
         }
-        // Safe: data_in points into the pinned span for the duration of the syscall only.
+        byte* context = stackalloc byte[SkBuffContextBytes];
+        new Span<byte>(context, SkBuffContextBytes).Clear();
+        *(uint*)(context + SkBuffCbOffset) = (uint)frame.Length ^ TestLengthKey;
+        // Safe: data_in and ctx_in point into pinned/stack memory for the duration of the syscall only.
         fixed (byte* data = input)
         {
             var opts = new BpfTestRunOpts
@@ -189,6 +203,8 @@ public sealed unsafe class RssSteeringProgram : IDisposable
                 Size = (nuint)sizeof(BpfTestRunOpts),
                 DataIn = data,
                 DataSizeIn = (uint)input.Length,
+                ContextIn = context,
+                ContextSizeIn = SkBuffContextBytes,
                 Repeat = repeat,
             };
             LibBpf.Check(LibBpf.bpf_prog_test_run_opts(_program.Fd, &opts), "BPF_PROG_TEST_RUN");
