@@ -61,6 +61,20 @@ public sealed unsafe class RssSteeringProgram : IDisposable
         return LoadOpened(obj);
     }
 
+    /// <summary>
+    /// Loads the object built into this assembly: rss_steering.bpf.o, or with
+    /// <paramref name="withHashKfuncs"/> rss_steering_kfunc.bpf.o (docs/BPF.md).
+    /// </summary>
+    public static RssSteeringProgram LoadEmbedded(bool withHashKfuncs = false)
+    {
+        string name = withHashKfuncs ? "rss_steering_kfunc.bpf.o" : "rss_steering.bpf.o";
+        using Stream stream = typeof(RssSteeringProgram).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"{name} is not embedded in MiniVmm.Bpf (build with make -C bpf first)");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return Load(bytes);
+    }
+
     /// <summary>Opens and loads an object held in memory (e.g. an embedded resource).</summary>
     public static RssSteeringProgram Load(ReadOnlySpan<byte> objectBytes)
     {
