@@ -161,12 +161,15 @@ static __always_inline __u32 toeplitz(const struct rss_config *cfg, const struct
 		if (j >= in->length)
 			break;
 		byte = in->bytes[j];
-		/* window holds key bits 8j..8j+63 with bit 8j at bit 63 */
+		/* window holds key bits 8j..8j+63 with bit 8j at bit 63; zero bytes (common in
+		 * IPv6 addresses) contribute nothing */
+		if (byte) {
 #pragma unroll
-		for (b = 0; b < 8; b++) {
-			__u32 mask = 0u - ((byte >> (7 - b)) & 1u);
+			for (b = 0; b < 8; b++) {
+				__u32 mask = 0u - ((byte >> (7 - b)) & 1u);
 
-			result ^= mask & (__u32)(window >> (32 - b));
+				result ^= mask & (__u32)(window >> (32 - b));
+			}
 		}
 		window = (window << 8) | key[j + 8];
 	}
