@@ -58,8 +58,14 @@
 #define IPPROTO_UDP_ 17
 #define IPPROTO_ROUTING_ 43
 #define IPPROTO_FRAGMENT_ 44
+#define IPPROTO_ESP_ 50
 #define IPPROTO_AH_ 51
 #define IPPROTO_DSTOPTS_ 60
+#define IPPROTO_MOBILITY_ 135
+#define IPPROTO_HIP_ 139
+#define IPPROTO_SHIM6_ 140
+#define IPPROTO_EXPERIMENT1_ 253
+#define IPPROTO_EXPERIMENT2_ 254
 #define IPV6_TLV_HAO 201          /* RFC 6275 §6.3 Home Address option */
 
 /* Mirrored by bpf/MiniVmm.Bpf/RssConfigValue.cs (a test pins the size: 312 bytes). */
@@ -226,10 +232,14 @@ static __always_inline int classify_ipv4(const struct packet *pkt, __u32 off, __
 	return 0;
 }
 
+/* The IANA "IPv6 Extension Header Types" (RFC 8200 §4, RFC 7045): every one of them makes an
+ * "IPv6 packet with extension headers". ESP ends the walk: nothing after it is readable. */
 static __always_inline int is_ipv6_ext(__u8 next)
 {
 	return next == IPPROTO_HOPOPTS_ || next == IPPROTO_ROUTING_ || next == IPPROTO_FRAGMENT_ ||
-	       next == IPPROTO_AH_ || next == IPPROTO_DSTOPTS_;
+	       next == IPPROTO_ESP_ || next == IPPROTO_AH_ || next == IPPROTO_DSTOPTS_ ||
+	       next == IPPROTO_MOBILITY_ || next == IPPROTO_HIP_ || next == IPPROTO_SHIM6_ ||
+	       next == IPPROTO_EXPERIMENT1_ || next == IPPROTO_EXPERIMENT2_;
 }
 
 /* Looks for the Home Address option in the destination options header at off (length len). */
@@ -277,21 +287,18 @@ static __always_inline int classify_ipv6(const struct packet *pkt, __u32 off, __
 	next = hdr[6];
 
 	for (i = 0; i < RSS_MAX_IPV6_EXT; i++) {
-		__u8 ext[8];
+		__u8 ext[8], last;
 		__u32 len;
 
 		if (!is_ipv6_ext(next))
 			break;
 		has_ext = 1;
-		if (load(pkt, cur, ext, 2)) {
-			l4_known = 0;       /* truncated inside the chain: no L4 header */
+		/* ESP, or a header cut short (every one is at least 8 bytes): no L4 header */
+		if (next == IPPROTO_ESP_ || load(pkt, cur, ext, 8)) {
+			l4_known = 0;
 			break;
 		}
 		if (next == IPPROTO_FRAGMENT_) {
-			if (load(pkt, cur, ext, 8)) {
-				l4_known = 0;
-				break;
-			}
 			/* offset != 0 or M set: a fragment, hashed on addresses only */
 			if ((((__u16)ext[2] << 8) | ext[3]) & 0xfff9) {
 				l4_known = 0;
@@ -303,7 +310,12 @@ static __always_inline int classify_ipv6(const struct packet *pkt, __u32 off, __
 		} else {
 			len = ((__u32)ext[1] + 1) * 8;
 		}
-		if (next == IPPROTO_ROUTING_ && !has_rh2 && !load(pkt, cur, ext, 4) &&
+		/* the whole header must be in the frame before it is looked into or walked past */
+		if (load(pkt, cur + len - 1, &last, 1)) {
+			l4_known = 0;
+			break;
+		}
+		if (next == IPPROTO_ROUTING_ && !has_rh2 &&
 		    ext[2] == 2 && ext[1] == 2 && ext[3] == 1 && !load(pkt, cur + 8, rh2, 16))
 			has_rh2 = 1;    /* RFC 6275 §6.4 type 2 routing header */
 		if (next == IPPROTO_DSTOPTS_ && !has_home && find_hao(pkt, cur, len, home))

@@ -171,6 +171,34 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     }
 
     [HostFact(HostNeeds.Bpf)]
+    public void Every_iana_extension_header_type_counts_and_esp_ends_the_walk()
+    {
+        // IANA "IPv6 Extension Header Types": 0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254.
+        foreach (byte type in new byte[] { 135, 139, 140, 253, 254 })
+        {
+            var frame = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, type)
+                .Extension(TestFrames.Tcp, hdrExtLen: 1)
+                .TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
+            Assert.Equal(Hashed(V6.HashWithPorts, R.TcpV6Ex), Run(T.All, frame));
+        }
+        var esp = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, 50)
+            .Bytes(0, 0, 1, 0, 0, 0, 0, 1).TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
+        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6Ex), Run(T.All, esp));
+        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6), Run(T.TcpV6 | T.IPv6, esp));
+    }
+
+    [HostFact(HostNeeds.Bpf)]
+    public void An_extension_header_cut_short_by_the_frame_is_not_looked_into()
+    {
+        // The destination options header says 32 bytes, the frame ends inside it after the HAO.
+        byte[] full = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, 60)
+            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, Other6.SourceIp, pad1Count: 8).Build();
+        Assert.Equal(14 + 40 + 32, full.Length);
+        byte[] cut = full[..^2];
+        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6Ex), Run(T.All, cut));
+    }
+
+    [HostFact(HostNeeds.Bpf)]
     public void At_most_eight_extension_headers_are_walked()
     {
         byte[] Frame(int hopByHops)

@@ -70,6 +70,15 @@ public sealed class TestFrames
         return this;
     }
 
+    /// <summary>A generic extension header (RFC 8200 §4 layout: next header, length in 8-byte units - 1), zero-filled.</summary>
+    public TestFrames Extension(byte nextHeader, byte hdrExtLen = 0)
+    {
+        _bytes.Add(nextHeader);
+        _bytes.Add(hdrExtLen);
+        for (int i = 0; i < (hdrExtLen + 1) * 8 - 2; i++) _bytes.Add(0);
+        return this;
+    }
+
     /// <summary>Destination options header carrying the Home Address option (RFC 6275 §6.3), after Pad1s.</summary>
     public TestFrames DestinationOptionsWithHomeAddress(byte nextHeader, string homeAddress, int pad1Count = 2)
     {
