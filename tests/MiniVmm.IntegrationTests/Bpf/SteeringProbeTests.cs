@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using MiniVmm.Bpf;
+using MiniVmm.IntegrationTests.Infrastructure;
+using MiniVmm.Native;
+using MiniVmm.Virtio.Net.Rss;
+using Tmds.Linux;
+using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
+
+namespace MiniVmm.IntegrationTests.Bpf;
+
+/// <summary>The probes answer from the kernel, and can tell present from absent.</summary>
+public sealed class SteeringProbeTests
+{
+    [HostFact(HostNeeds.Bpf)]
+    public void The_hash_kfuncs_of_docs_bpf_md_are_absent_from_this_kernel()
+    {
+        string doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "BPF.md"));
+        Assert.NotEmpty(SteeringProbe.HashKfuncNames);
+        foreach (string name in SteeringProbe.HashKfuncNames)
+        {
+            Assert.Contains(name, doc);
+            Assert.False(SteeringProbe.KernelFunctionExists(name, SteeringProbe.HashKfuncModules), name);
+        }
+        var outcome = SteeringProbe.HashKfuncs();
+        Assert.False(outcome.Available);
+        Assert.Contains("bpf_skb_set_vnet_hash", outcome.Detail);
+    }
+
+    [HostFact(HostNeeds.Bpf)]
+    public void A_kfunc_this_kernel_has_is_found()
+    {
+        // bpf_dynptr_from_skb is a BTF_KIND_FUNC kfunc since Linux 6.3; bpftool confirms it here.
+        Assert.Contains("FUNC 'bpf_dynptr_from_skb'", BpftoolBtfDump("/sys/kernel/btf/vmlinux", "bpf_dynptr_from_skb"));
+        Assert.True(SteeringProbe.KernelFunctionExists("bpf_dynptr_from_skb"));
+        Assert.False(SteeringProbe.KernelFunctionExists("bpf_minivmm_no_such_kfunc"));
+    }
+
+    [HostFact(HostNeeds.Bpf | HostNeeds.Tap)]
+    public void Load_and_attach_works_here_and_a_missing_object_says_why()
+    {
+        SteeringProgramFixture.BuildObjects();
+        var works = SteeringProbe.LoadAndAttach(SteeringProgramFixture.PlainObject);
+        var missing = SteeringProbe.LoadAndAttach("/nonexistent/rss_steering.bpf.o");
+
+        Assert.True(works.Available, works.Detail);
+        Assert.False(missing.Available);
+        Assert.Contains("/nonexistent/rss_steering.bpf.o", missing.Detail);
+    }
+
+    [HostFact(HostNeeds.Bpf)]
+    public void A_program_rebuilt_from_passed_fds_configures_and_runs_like_the_loaded_one()
+    {
+        SteeringProgramFixture.BuildObjects();
+        using var loaded = RssSteeringProgram.Load(SteeringProgramFixture.PlainObject);
+        var v = ToeplitzVectors.ById("msft-ipv4-5");
+
+        using (var passed = RssSteeringProgram.FromFileDescriptors(Dup(loaded.ProgramFd), Dup(loaded.ConfigMapFd), Dup(loaded.ResultMapFd)))
+        {
+            passed.Configure(Identity(VirtioNetHashTypes.All));
+            Assert.Equal(new RssResult(v.HashWithPorts, VirtioNetHashReport.TcpV4, (ushort)(v.HashWithPorts & 127)), passed.TestRun(Tcp(v).Build()));
+        }
+        using var withoutResultMap = RssSteeringProgram.FromFileDescriptors(Dup(loaded.ProgramFd), Dup(loaded.ConfigMapFd));
+        Assert.Throws<InvalidOperationException>(() => withoutResultMap.TestRun(Tcp(v).Build()));
+
+        // Disposing the passed copies closed only the duplicates: the original still works.
+        Assert.Equal(v.HashWithPorts, loaded.TestRun(Tcp(v).Build()).HashValue);
+    }
+
+    [HostFact(HostNeeds.Bpf)]
+    public void The_map_value_layouts_match_the_btf_of_the_object()
+    {
+        SteeringProgramFixture.BuildObjects();
+        string dump = BpftoolBtfDump(SteeringProgramFixture.PlainObject, "rss_");
+        Assert.Contains($"STRUCT 'rss_config' size={System.Runtime.CompilerServices.Unsafe.SizeOf<RssConfigValue>()} vlen=8", dump);
+        Assert.Contains($"STRUCT 'rss_result' size={System.Runtime.CompilerServices.Unsafe.SizeOf<RssResultValue>()} vlen=4", dump);
+        string[] lines = BpftoolBtfDump(SteeringProgramFixture.PlainObject, "").Split('\n');
+        int start = Array.FindIndex(lines, l => l.Contains("STRUCT 'rss_config'"));
+        string members = string.Join('\n', lines.Skip(start + 1).Take(8));
+        (string Field, string CName)[] fields =
+        [
+            (nameof(RssConfigValue.Enabled), "enabled"), (nameof(RssConfigValue.HashTypes), "hash_types"),
+            (nameof(RssConfigValue.TableMask), "table_mask"), (nameof(RssConfigValue.UnclassifiedQueue), "unclassified_queue"),
+            (nameof(RssConfigValue.TableLength), "table_length"), (nameof(RssConfigValue.Table), "table"),
+            (nameof(RssConfigValue.Key), "key"),
+        ];
+        foreach (var (field, cname) in fields)
+        {
+            long bits = System.Runtime.InteropServices.Marshal.OffsetOf<RssConfigValue>(field) * 8;
+            Assert.Matches($"'{cname}' type_id=\\d+ bits_offset={bits}\\b", members);
+        }
+    }
+
+    private static FileDescriptor Dup(int fd) => FileDescriptor.FromResult(LibC.dup(fd), "dup");
+
+    private static string BpftoolBtfDump(string file, string grep)
+    {
+        var psi = new ProcessStartInfo("bpftool", ["btf", "dump", "file", file]) { RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        return string.Join('\n', output.Split('\n').Where(l => l.Contains(grep) || grep.Length == 0));
+    }
+}
