@@ -30,11 +30,17 @@ public sealed unsafe class Vcpu : IDisposable
     /// </summary>
     public VcpuExit Run()
     {
+        // Safe: KVM_RUN takes no argument; the fd stays open until Dispose, after the runner is joined.
         int r = LibC.ioctl(_fd.Fd, unchecked((int)KvmIoctls.Run), null);
         if (r < 0)
         {
             int errno = LibC.errno;
-            if (errno == Errno.EINTR || errno == Errno.EAGAIN) return new VcpuExit(_run.Pointer, _run.Length, interrupted: true);
+            if (errno == Errno.EINTR || errno == Errno.EAGAIN)
+            {
+                // Re-arm for the next run; whoever kicked set its own flag before kicking, so the caller sees it.
+                Volatile.Write(ref _run.Pointer[KvmRunLayout.ImmediateExit], (byte)0);
+                return new VcpuExit(_run.Pointer, _run.Length, interrupted: true);
+            }
             throw new SyscallException("KVM_RUN", errno);
         }
         return new VcpuExit(_run.Pointer, _run.Length, interrupted: false);
@@ -58,24 +64,28 @@ public sealed unsafe class Vcpu : IDisposable
     public KvmRegs GetRegs()
     {
         KvmRegs regs;
+        // Safe: the kernel reads/writes exactly sizeof(struct) bytes at this pointer to a live local.
         Ioctl.Invoke(_fd, KvmIoctls.GetRegs, "KVM_GET_REGS", &regs);
         return regs;
     }
 
     public void SetRegs(in KvmRegs regs)
     {
+        // Safe: the kernel reads/writes exactly sizeof(struct) bytes at this pointer to a live local.
         fixed (KvmRegs* p = &regs) Ioctl.Invoke(_fd, KvmIoctls.SetRegs, "KVM_SET_REGS", p);
     }
 
     public KvmSregs GetSregs()
     {
         KvmSregs sregs;
+        // Safe: the kernel reads/writes exactly sizeof(struct) bytes at this pointer to a live local.
         Ioctl.Invoke(_fd, KvmIoctls.GetSregs, "KVM_GET_SREGS", &sregs);
         return sregs;
     }
 
     public void SetSregs(in KvmSregs sregs)
     {
+        // Safe: the kernel reads/writes exactly sizeof(struct) bytes at this pointer to a live local.
         fixed (KvmSregs* p = &sregs) Ioctl.Invoke(_fd, KvmIoctls.SetSregs, "KVM_SET_SREGS", p);
     }
 

@@ -39,12 +39,14 @@ public sealed class VirtualMachine : IDisposable
     public unsafe void CreatePit2()
     {
         var config = new KvmPitConfig { Flags = KvmPitConfig.SpeakerDummy };
+        // Safe: the kernel reads/writes exactly sizeof(struct) bytes at this pointer to a live local.
         Ioctl.Invoke(_fd, KvmIoctls.CreatePit2, "KVM_CREATE_PIT2", &config);
     }
 
     /// <summary>Backs [guestAddress, guestAddress + sizeBytes) with host memory at hostAddress.</summary>
     public unsafe void SetUserMemoryRegion(uint slot, GuestAddress guestAddress, ulong sizeBytes, void* hostAddress)
     {
+        // Safe: hostAddress must stay mapped while the slot exists; GuestRam owns both and unmaps last.
         var region = new KvmUserspaceMemoryRegion
         {
             Slot = slot,
@@ -59,6 +61,7 @@ public sealed class VirtualMachine : IDisposable
     public unsafe void SetIrqLine(uint gsi, bool high)
     {
         var level = new KvmIrqLevel { Irq = gsi, Level = high ? 1u : 0u };
+        // Safe: the kernel reads/writes exactly sizeof(struct) bytes at this pointer to a live local.
         Ioctl.Invoke(_fd, KvmIoctls.IrqLine, "KVM_IRQ_LINE", &level);
     }
 
@@ -87,6 +90,7 @@ public sealed class VirtualMachine : IDisposable
                 | (dataMatch.HasValue ? KvmIoEventFd.FlagDataMatch : 0)
                 | (deassign ? KvmIoEventFd.FlagDeassign : 0),
         };
+        // Safe: the kernel reads/writes exactly sizeof(struct) bytes at this pointer to a live local.
         Ioctl.Invoke(_fd, KvmIoctls.IoEventFd, "KVM_IOEVENTFD", &request);
     }
 
@@ -98,6 +102,7 @@ public sealed class VirtualMachine : IDisposable
     private unsafe void IrqFd(EventFd eventFd, uint gsi, uint flags)
     {
         var request = new KvmIrqFd { Fd = (uint)eventFd.Fd, Gsi = gsi, Flags = flags };
+        // Safe: the kernel reads/writes exactly sizeof(struct) bytes at this pointer to a live local.
         Ioctl.Invoke(_fd, KvmIoctls.IrqFd, "KVM_IRQFD", &request);
     }
 

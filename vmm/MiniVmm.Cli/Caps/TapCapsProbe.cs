@@ -17,6 +17,7 @@ public static class TapCapsProbe
         {
             using var tun = FileDescriptor.Open("/dev/net/tun", LibC.O_RDWR);
             uint features = 0;
+            // Safe: TUNGETFEATURES writes one unsigned int into the local.
             int r = Ioctl.TryInvoke(tun, TunGetFeatures, &features, out int errno);
             items.Add(CapsItem.Of("available", true));
             if (r < 0)

@@ -22,6 +22,7 @@ public sealed unsafe class TerminalInput : IDisposable
         _serial = serial;
         if (LibC.isatty(0) != 1) return;
         termios saved;
+        // Safe: termios structs are locals the calls fill or read in full.
         if (LibC.tcgetattr(0, &saved) == 0)
         {
             _saved = saved;
@@ -42,6 +43,7 @@ public sealed unsafe class TerminalInput : IDisposable
         if (epfd < 0) return;
         try
         {
+            // Safe: epoll_event and the 64-byte buffer are locals; read() is bounded by the buffer size.
             var ev = new epoll_event { events = LibC.EPOLLIN, data = { fd = 0 } };
             LibC.epoll_ctl(epfd, LibC.EPOLL_CTL_ADD, 0, &ev);
             ev.data.fd = _stopEvent.Fd;
@@ -79,6 +81,7 @@ public sealed unsafe class TerminalInput : IDisposable
         if (_rawMode)
         {
             termios saved = _saved;
+            // Safe: a local copy of the saved termios.
             LibC.tcsetattr(0, (int)LibC.TCSANOW, &saved);
             _rawMode = false;
         }
