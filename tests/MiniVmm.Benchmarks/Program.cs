@@ -2,9 +2,19 @@ namespace MiniVmm.Benchmarks;
 
 public static class Program
 {
+    /// <summary>Benchmarks by name; adding one is one line.</summary>
+    private static readonly Dictionary<string, Func<string[], int>> Benchmarks = new()
+    {
+        ["startup"] = StartupBenchmark.Run,
+    };
+
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("usage: MiniVmm.Benchmarks <name>");
-        return 2;
+        if (args.Length == 0 || !Benchmarks.TryGetValue(args[0], out var run))
+        {
+            Console.Error.WriteLine($"usage: MiniVmm.Benchmarks <{string.Join("|", Benchmarks.Keys)}> [ARGS]");
+            return 2;
+        }
+        return run(args[1..]);
     }
 }

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MiniVmm.IntegrationTests.Infrastructure;
+
+namespace MiniVmm.IntegrationTests.Kvm;
+
+/// <summary>The minivmm process end to end under real KVM (the apphost copied next to this assembly).</summary>
+public sealed class CliRunTests
+{
+    private static string Cli => Path.Combine(AppContext.BaseDirectory, "minivmm");
+
+    private static Process Start(params string[] args)
+    {
+        Assert.True(File.Exists(Cli), $"the minivmm apphost is missing at {Cli}");
+        var start = new ProcessStartInfo(Cli) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (string a in args) start.ArgumentList.Add(a);
+        return Process.Start(start)!;
+    }
+
+    [HostFact(HostNeeds.Kvm)]
+    public void Run_prints_guest_serial_output_and_exits_with_the_guest_status()
+    {
+        string kernel = TinyGuestImage.WriteTemporary("from the guest\n", exitValue: 20);
+        try
+        {
+            using var p = Start("run", "--kernel", kernel, "--memory", "64M", "--cpus", "2");
+            string stdout = p.StandardOutput.ReadToEnd();
+            string stderr = p.StandardError.ReadToEnd();
+            Assert.True(p.WaitForExit(30_000));
+            Assert.Equal("", stderr);
+            Assert.Equal("from the guest\n", stdout);
+            Assert.Equal(41, p.ExitCode); // (20 << 1) | 1
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
+
+    [HostFact(HostNeeds.Kvm)]
+    public void Sigterm_stops_a_running_vm_with_status_143()
+    {
+        string kernel = TinyGuestImage.WriteTemporary("up\n", exitValue: null); // halts forever
+        try
+        {
+            using var p = Start("run", "--kernel", kernel, "--memory", "64M", "--cpus", "2");
+            Assert.Equal("up", p.StandardOutput.ReadLine()); // the guest is running
+            Process.Start("kill", ["-TERM", p.Id.ToString()])!.WaitForExit();
+            Assert.True(p.WaitForExit(10_000), "minivmm did not stop within 10 s of SIGTERM");
+            Assert.Equal(143, p.ExitCode);
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
+
+    [HostFact(HostNeeds.Kvm)]
+    public void Caps_json_is_valid_and_reports_the_kvm_api_version()
+    {
+        using var p = Start("caps", "--json");
+        string stdout = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(30_000));
+        Assert.Equal(0, p.ExitCode);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal(12, doc.RootElement.GetProperty("kvm").GetProperty("api_version").GetInt32());
+        Assert.True(doc.RootElement.GetProperty("kvm").GetProperty("irqfd").GetBoolean());
+        Assert.Equal(Directory.Exists("/sys/module/kvm_pvm"), doc.RootElement.GetProperty("guest_execution").GetProperty("pvm").GetBoolean());
+        Assert.Equal(JsonValueKind.True, doc.RootElement.GetProperty("tap").GetProperty("available").ValueKind);
+    }
+}

@@ -1,0 +1,23 @@
+namespace MiniVmm.Cli.Commands;
+
+/// <summary>The process exit codes, and the one-line error report that goes with them.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int HostFailure = 1;
+    public const int BadInput = 2;
+
+    /// <summary>Prints "minivmm: problem" on stderr and returns <see cref="BadInput"/>.</summary>
+    public static int Usage(string problem)
+    {
+        Console.Error.WriteLine($"minivmm: {problem}");
+        return BadInput;
+    }
+
+    /// <summary>Prints "minivmm: problem" on stderr and returns <see cref="HostFailure"/>.</summary>
+    public static int Failure(string problem)
+    {
+        Console.Error.WriteLine($"minivmm: {problem}");
+        return HostFailure;
+    }
+}

@@ -1,0 +1,84 @@
+using MiniVmm.Cli.Configuration;
+using MiniVmm.Machine;
+using MiniVmm.Machine.Boot;
+
+namespace MiniVmm.Cli.Commands;
+
+/// <summary>minivmm run: validate every setting, build the machine, run it, return the guest's status.</summary>
+public static class RunCommand
+{
+    // The marked place for the network options: the virtio-net work adds its --net lines here.
+    private const string NetworkOptionsHelp = "";
+
+    public const string HelpText =
+        $$"""
+        usage: minivmm run --kernel FILE [OPTIONS]
+
+        Boots FILE (an ELF vmlinux, a bzImage, or the MiniVmm probe) in 64-bit mode with the
+        serial console on stdout (and stdin, when it is a terminal; Ctrl-C stops the VM).
+
+        options (also settable as JSON keys in --config FILE, or as MINIVMM_<NAME> variables;
+        the command line wins over the environment, which wins over the file):
+          --kernel FILE     guest kernel (required)
+          --initrd FILE     initial ramdisk
+          --cmdline TEXT    kernel command line (default: console=ttyS0)
+          --cpus N          vCPUs, 1 to 64 (default: 1)
+          --memory SIZE     guest RAM: K, M or G suffix, bare number = MiB, at most 3G (default: 512M)
+          --config FILE     JSON file with any of the settings above, e.g. {"kernel": "vmlinux", "cpus": 2}
+        {{NetworkOptionsHelp}}
+        environment: MINIVMM_DEBUG=1 logs unclaimed port/MMIO accesses on stderr.
+        exit status: the guest's (a write of v to port 0x501 gives (v << 1) | 1; reset gives 0),
+        128+signal when stopped by SIGINT/SIGTERM, 2 for bad input, 1 for host failures.
+
+        """;
+
+    public static int Execute(string[] args)
+    {
+        if (args.Length > 0 && args[0] is "--help" or "-h") { Console.Out.Write(HelpText); return ExitCodes.Success; }
+        RunSettings settings;
+        try
+        {
+            settings = RunSettingsReader.Read(args);
+        }
+        catch (UsageException e)
+        {
+            return ExitCodes.Usage(e.Message);
+        }
+        MachineLog.DebugEnabled = settings.Debug;
+
+        Machine.Machine machine;
+        try
+        {
+            machine = Machine.Machine.Create(new MachineOptions
+            {
+                KernelPath = settings.KernelPath,
+                InitrdPath = settings.InitrdPath,
+                CommandLine = settings.CommandLine,
+                CpuCount = settings.CpuCount,
+                MemoryBytes = settings.MemoryBytes,
+            });
+        }
+        catch (BootImageException e)
+        {
+            return ExitCodes.Usage(e.Message); // e.g. an image too big for --memory
+        }
+        catch (Exception e)
+        {
+            return ExitCodes.Failure($"cannot create the VM: {e.Message}");
+        }
+
+        using (machine)
+        {
+            int status;
+            try
+            {
+                status = machine.Run();
+            }
+            catch (Exception e)
+            {
+                return ExitCodes.Failure(e.Message);
+            }
+            return machine.Stop.Error is string error ? ExitCodes.Failure(error) : status;
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace MiniVmm.Cli.Configuration;
+
+/// <summary>The validated settings of <c>minivmm run</c>.</summary>
+public sealed record RunSettings(
+    string KernelPath,
+    string? InitrdPath,
+    string CommandLine,
+    int CpuCount,
+    ulong MemoryBytes,
+    bool Debug);

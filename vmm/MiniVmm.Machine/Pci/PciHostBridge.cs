@@ -1,0 +1,111 @@
+using System.Buffers.Binary;
+using MiniVmm.Machine.Buses;
+
+namespace MiniVmm.Machine.Pci;
+
+/// <summary>
+/// PCI configuration mechanism #1 (ports 0xCF8 address, 0xCFC..0xCFF data) for bus 0. Device 0 is
+/// the host bridge itself; attached functions take devices 1, 2, ... (function 0 each). Config
+/// reads of absent devices return all ones, which is how a guest learns a slot is empty.
+/// </summary>
+public sealed class PciHostBridge : IBusDevice
+{
+    public const ushort ConfigAddressPort = 0xCF8;
+    public const int PortCount = 8;
+    public const int MaxDevices = 32;
+
+    private const uint EnableBit = 0x8000_0000;
+
+    private readonly object _lock = new();
+    private readonly List<IPciFunction> _functions = new();
+    private readonly byte[] _bridgeConfig = new byte[256];
+    private uint _address;
+
+    public PciHostBridge()
+    {
+        // 00:00.0 host bridge: vendor Intel, a device id with no Linux quirks, class 06/00/00.
+        BinaryPrimitives.WriteUInt16LittleEndian(_bridgeConfig.AsSpan(0x00), 0x8086);
+        BinaryPrimitives.WriteUInt16LittleEndian(_bridgeConfig.AsSpan(0x02), 0x0D57);
+        _bridgeConfig[0x0B] = 0x06; // base class: bridge
+        _bridgeConfig[0x0A] = 0x00; // subclass: host bridge
+        _bridgeConfig[0x0E] = 0x00; // header type 0, single function
+    }
+
+    /// <summary>Functions attached so far, in device-number order (device = index + 1).</summary>
+    public IReadOnlyList<IPciFunction> Functions
+    {
+        get { lock (_lock) return _functions.ToArray(); }
+    }
+
+    /// <summary>Adds a function at the next free device number and returns that number.</summary>
+    public int Attach(IPciFunction function)
+    {
+        lock (_lock)
+        {
+            if (_functions.Count + 1 >= MaxDevices) throw new InvalidOperationException("PCI bus 0 is full");
+            _functions.Add(function);
+            return _functions.Count;
+        }
+    }
+
+    public void Read(ulong offset, Span<byte> data)
+    {
+        lock (_lock)
+        {
+            if (offset < 4)
+            {
+                Span<byte> address = stackalloc byte[4];
+                BinaryPrimitives.WriteUInt32LittleEndian(address, _address);
+                CopyClamped(address[(int)offset..], data);
+                return;
+            }
+            if (!TryDecode(offset, data.Length, out IPciFunction? function, out bool isBridge, out int register))
+            {
+                data.Fill(0xFF);
+                return;
+            }
+            if (isBridge) CopyClamped(_bridgeConfig.AsSpan(register), data);
+            else function!.ReadConfig(register, data);
+        }
+    }
+
+    public void Write(ulong offset, ReadOnlySpan<byte> data)
+    {
+        lock (_lock)
+        {
+            if (offset < 4)
+            {
+                // Byte writes to 0xCFB are legal (Linux's type-1 probe does one); merge them.
+                Span<byte> address = stackalloc byte[4];
+                BinaryPrimitives.WriteUInt32LittleEndian(address, _address);
+                int n = Math.Min(data.Length, 4 - (int)offset);
+                data[..n].CopyTo(address[(int)offset..]);
+                _address = BinaryPrimitives.ReadUInt32LittleEndian(address) & 0x80FF_FFFC;
+                return;
+            }
+            if (!TryDecode(offset, data.Length, out IPciFunction? function, out bool isBridge, out int register)) return;
+            // The bridge's header is read-only: it has no BARs and nothing a guest needs to program.
+            if (!isBridge) function!.WriteConfig(register, data);
+        }
+    }
+
+    private bool TryDecode(ulong portOffset, int length, out IPciFunction? function, out bool isBridge, out int register)
+    {
+        function = null;
+        isBridge = false;
+        register = (int)(_address & 0xFC) + (int)(portOffset - 4);
+        int bus = (int)(_address >> 16) & 0xFF, device = (int)(_address >> 11) & 0x1F, fn = (int)(_address >> 8) & 0x7;
+        if ((_address & EnableBit) == 0 || bus != 0 || fn != 0 || length == 0 || register + length > 256) return false;
+        if (device == 0) { isBridge = true; return true; }
+        if (device > _functions.Count) return false;
+        function = _functions[device - 1];
+        return true;
+    }
+
+    private static void CopyClamped(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        destination.Fill(0xFF);
+        int n = Math.Min(source.Length, destination.Length);
+        source[..n].CopyTo(destination);
+    }
+}

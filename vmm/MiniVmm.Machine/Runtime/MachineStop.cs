@@ -1,0 +1,38 @@
+namespace MiniVmm.Machine.Runtime;
+
+/// <summary>
+/// How and why the machine ends. The first request wins: a guest exit status, a host signal, or
+/// an error (then <see cref="Error"/> says what happened and the status is 1).
+/// </summary>
+public sealed class MachineStop
+{
+    private readonly ManualResetEventSlim _stopped = new(false);
+    private int _requested;
+
+    public bool IsRequested => Volatile.Read(ref _requested) != 0;
+
+    /// <summary>The status the process should exit with (valid once requested).</summary>
+    public int Status { get; private set; }
+
+    /// <summary>Why the machine stopped abnormally, or null for a normal stop.</summary>
+    public string? Error { get; private set; }
+
+    public WaitHandle WaitHandle => _stopped.WaitHandle;
+
+    /// <summary>Ends the machine with <paramref name="status"/>; false if it was already ending.</summary>
+    public bool Request(int status) => Set(status, null);
+
+    /// <summary>Ends the machine because of a failure described by <paramref name="error"/> (status 1).</summary>
+    public bool Fail(string error) => Set(1, error);
+
+    public void Wait() => _stopped.Wait();
+
+    private bool Set(int status, string? error)
+    {
+        if (Interlocked.Exchange(ref _requested, 1) != 0) return false;
+        Status = status;
+        Error = error;
+        _stopped.Set();
+        return true;
+    }
+}
