@@ -102,9 +102,6 @@ internal static class TapTestKit
         TunDevice.SetPersist(fd, true);
     }
 
-    /// <summary>Whether the fd is still attached to its device: a detached queue answers TUNGETIFF with EBADFD.</summary>
-    public static bool IsAttached(TapQueue q) => TunDevice.TryGetInterface(q.Handle, out _, out _, out _);
-
     /// <summary>An fd that is certainly not a TAP queue: /dev/null. The caller closes it.</summary>
     public static unsafe int OpenDevNull()
     {
