@@ -118,6 +118,4 @@ public sealed class QueuePairWorkerTests
         Assert.False(handler.Events.TryTake(out string? unexpected, 300), $"got {unexpected} while reads were off");
         worker.Stop();
     }
-
-    private static string NextIgnoringChatter(RecordingHandler handler) => handler.Next();
 }
