@@ -23,6 +23,7 @@ public sealed class QueuePairWorker : IDisposable
     private readonly Thread _thread;
     private EpollEvents _tapInterest = EpollEvents.In;
     private int _started, _stopped;
+    private volatile bool _tapGone;
 
     /// <param name="name">The thread name, e.g. "net0-qp1".</param>
     /// <param name="tapFd">The pair's TAP queue fd (<see cref="TapQueue.Handle"/>).</param>
@@ -82,11 +83,18 @@ public sealed class QueuePairWorker : IDisposable
     /// </summary>
     public void WatchTap(bool readable, bool writable)
     {
+        if (_tapGone) return;
         EpollEvents wanted = (readable ? EpollEvents.In : 0) | (writable ? EpollEvents.Out : 0);
         if (wanted == _tapInterest) return;
         _epoll.Modify(_tapFd, wanted, TokenTap);
         _tapInterest = wanted;
     }
+
+    /// <summary>
+    /// True once the TAP queue reported an error or hang-up (the interface was deleted under us):
+    /// epoll would report it forever, so the worker stops watching the fd instead of spinning.
+    /// </summary>
+    public bool TapGone => _tapGone;
 
     /// <summary>The current TAP interest (for tests and diagnostics).</summary>
     public (bool Readable, bool Writable) TapInterest => ((_tapInterest & EpollEvents.In) != 0, (_tapInterest & EpollEvents.Out) != 0);
@@ -121,8 +129,15 @@ public sealed class QueuePairWorker : IDisposable
                         case TokenStop:
                             return;
                         case TokenTap:
-                            // ERR/HUP count as readable: the handler's read reports what happened.
-                            if ((ev.Events & (EpollEvents.In | EpollEvents.Err | EpollEvents.Hup)) != 0 && (_tapInterest & EpollEvents.In) != 0) _handler.OnTapReadable();
+                            if ((ev.Events & (EpollEvents.Err | EpollEvents.Hup)) != 0)
+                            {
+                                // Level-triggered ERR/HUP never clears: let the handler read what is left, then unwatch.
+                                _tapGone = true;
+                                _epoll.Remove(_tapFd);
+                                _handler.OnTapReadable();
+                                break;
+                            }
+                            if ((ev.Events & EpollEvents.In) != 0 && (_tapInterest & EpollEvents.In) != 0) _handler.OnTapReadable();
                             if ((ev.Events & EpollEvents.Out) != 0 && (_tapInterest & EpollEvents.Out) != 0)
                             {
                                 WatchTap((_tapInterest & EpollEvents.In) != 0, writable: false);

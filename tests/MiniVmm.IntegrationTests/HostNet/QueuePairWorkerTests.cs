@@ -49,14 +49,14 @@ public sealed class QueuePairWorkerTests
         string? threadName = null;
         handler.OnTx = () => threadName = Thread.CurrentThread.Name;
         using var worker = new QueuePairWorker("net0-qp0", tap.Queues[0].Handle, rx, tx, handler, (_, e) => handler.Events.Add("broken " + e.Message), resteer);
+        rx.Signal();
+        rx.Signal(); // two kicks before the worker looks: one wake-up, one handler call
         worker.Start();
+        Assert.Equal("rx-kick", handler.Next());
 
         using PacketInjector injector = PacketInjector.Open(tap.Name);
         injector.Send(TapTestKit.UdpFrame(5));
         Assert.Equal("rx-frame 5", handler.Next());
-        rx.Signal();
-        rx.Signal();
-        Assert.Equal("rx-kick", handler.Next());
         tx.Signal();
         Assert.Equal("tx-kick", handler.Next());
         Assert.Equal("net0-qp0", threadName);
@@ -117,5 +117,43 @@ public sealed class QueuePairWorkerTests
         injector.Send(TapTestKit.UdpFrame(11));
         Assert.False(handler.Events.TryTake(out string? unexpected, 300), $"got {unexpected} while reads were off");
         worker.Stop();
+    }
+
+    [HostFact(HostNeeds.Tap)]
+    public void InterfaceDeletedUnderTheWorker_IsNoticedOnce_WithoutSpinning()
+    {
+        using Tap tap = Tap.Create(TapTestKit.UniqueName(), 1);
+        using EventFd rx = new(), tx = new();
+        int reads = 0;
+        var handler = new CountingHandler(() => Interlocked.Increment(ref reads));
+        using var worker = new QueuePairWorker("net0-qp0", tap.Queues[0].Handle, rx, tx, handler, (_, _) => { });
+        worker.Start();
+
+        using (var ip = Process.Start("ip", $"link del {tap.Name}")) ip.WaitForExit();
+
+        Assert.True(SpinWait.SpinUntil(() => worker.TapGone, TapTestKit.Timeout));
+        int afterGone = Volatile.Read(ref reads);
+        Thread.Sleep(200);
+        Assert.Equal(afterGone, Volatile.Read(ref reads));
+        Assert.True(worker.IsRunning); // kicks still work; the device decides what a vanished TAP means
+        tx.Signal();
+        Assert.True(SpinWait.SpinUntil(() => handler.TxKicks == 1, TapTestKit.Timeout));
+        worker.Stop();
+        Assert.False(TapTestKit.InterfaceExists(tap.Name));
+    }
+
+    private sealed class CountingHandler(Action onRead) : IQueuePairHandler
+    {
+        public int TxKicks;
+
+        public void OnTapReadable() => onRead();
+
+        public void OnTapWritable() { }
+
+        public void OnRxKick() { }
+
+        public void OnTxKick() => Interlocked.Increment(ref TxKicks);
+
+        public void OnResteered() { }
     }
 }
