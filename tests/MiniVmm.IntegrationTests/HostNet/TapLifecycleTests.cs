@@ -157,4 +157,13 @@ public sealed class TapLifecycleTests
         Assert.Equal($"queues={queues}: must be 1..256", e.Message);
         Assert.False(TapTestKit.InterfaceExists(name));
     }
+
+    [HostFact(HostNeeds.Tap)]
+    public void Attach_ToAnInterfaceThatIsNotATap_FailsAndLeavesItAlone()
+    {
+        var e = Assert.Throws<TapException>(() => Tap.Attach("lo", 1));
+        Assert.StartsWith("tap=lo: cannot attach queue 0: the interface is not a multiqueue TAP with vnet headers", e.Message);
+        Assert.True(NetInterface.GetFlags("lo").HasFlag(InterfaceFlags.Up));
+        Assert.Throws<TapException>(() => Tap.CreateOrAttach("lo", 2));
+    }
 }
