@@ -104,7 +104,8 @@ public sealed class Tap : IDisposable
         }
         catch
         {
-            tap.Dispose();
+            // Failed adoption: the fds go back to the caller unclosed, as documented.
+            foreach (TapQueue q in queues) q.Handle.SetHandleAsInvalid();
             throw;
         }
     }

@@ -45,6 +45,7 @@ public sealed class NetInteropAbiTests
         }
         """;
 
+    // unsafe only for sizeof of the interop structs; nothing is dereferenced.
     [Fact]
     public unsafe void EveryNumberAndSize_MatchesTheKernelHeaders()
     {

@@ -67,6 +67,7 @@ public sealed class SteeringExchangeTests
         while (received < 3 * perProducer && Environment.TickCount64 < deadline)
         {
             // Sleep until woken, as the worker does in epoll; a lost wake-up shows as a 5 s stall and a failure.
+            // Safe: poll reads and writes the one local pollfd.
             unsafe { Assert.Equal(1, Tmds.Linux.LibC.poll(&poll, 1, 5000)); }
             exchange.WakeupOf(0).Drain();
             received += exchange.Drain(0, p =>
