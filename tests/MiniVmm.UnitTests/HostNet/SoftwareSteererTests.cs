@@ -67,4 +67,15 @@ public sealed class SoftwareSteererTests
         RssConfiguration config = RssConfiguration.Spread(4) with { UnclassifiedQueue = 2 };
         Assert.Equal(2, steerer.Steer(0, new byte[5], config, activePairs: 4, reportHash: true));
     }
+
+    [Fact]
+    public void TheStamperAlone_ReportsWithoutMovingThePacket_ForTheHybridBackEnd()
+    {
+        var stamper = new VnetHashStamper(Classify, 20);
+        byte[] packet = Packet(20, queueByte: 3);
+        SteeringDecision d = stamper.Stamp(packet, RssConfiguration.Spread(4), reportHash: true);
+        Assert.Equal(new SteeringDecision(0xA1B2C3D4, VirtioNetHashReport.TcpV4, 3), d);
+        Assert.Equal([0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 0, 0], packet[12..20]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VnetHashStamper(Classify, 16));
+    }
 }
