@@ -215,13 +215,9 @@ public sealed class Tap : IDisposable
 
     private static void EnsureAttached(TapQueue q)
     {
-        int r;
-        unsafe
+        if (!TunDevice.TryAttachQueue(q.Handle, out int errno) && errno != Errno.EINVAL)
         {
-            var req = new Ifreq { Flags = (ushort)TunFlags.AttachQueue };
-            // Safe: TUNSETQUEUE reads the local struct ifreq only.
-            r = Ioctl.TryInvoke(q.Handle, TunIoctl.TUNSETQUEUE, &req, out int errno);
-            if (r < 0 && errno != Errno.EINVAL) throw new SyscallException($"TUNSETQUEUE attach fd {q.Handle.Fd}", errno);
+            throw new SyscallException($"TUNSETQUEUE attach fd {q.Handle.Fd}", errno);
         }
         q.Attached = true;
     }

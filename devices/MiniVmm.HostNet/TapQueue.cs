@@ -35,26 +35,8 @@ public sealed unsafe class TapQueue : IDisposable
     public int Read(Span<byte> packet)
     {
         long r;
-        int errno = 0;
-        bool added = false;
-        try
-        {
-            // The reference keeps the fd number ours even if Tap.Dispose runs on another thread.
-            Handle.DangerousAddRef(ref added);
-            fixed (byte* p = packet)
-            {
-                // Safe: the kernel writes at most packet.Length bytes into the pinned span.
-                do { r = LibC.read(Handle.Fd, p, packet.Length); } while (r < 0 && (errno = LibC.errno) == Errno.EINTR);
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            return 0;
-        }
-        finally
-        {
-            if (added) Handle.DangerousRelease();
-        }
+        int errno;
+        fixed (byte* p = packet) r = Transfer(p, packet.Length, write: false, out errno);
         if (r >= 0) return (int)r;
         // EBADFD: the queue is detached or the device is going away; nothing to read either way.
         return errno is Errno.EAGAIN or EBADFD ? 0 : throw new SyscallException($"read tap queue {Index}", errno);
@@ -67,26 +49,8 @@ public sealed unsafe class TapQueue : IDisposable
     public bool Write(ReadOnlySpan<byte> packet)
     {
         long r;
-        int errno = 0;
-        bool added = false;
-        try
-        {
-            Handle.DangerousAddRef(ref added);
-            fixed (byte* p = packet)
-            {
-                // Safe: the kernel reads packet.Length bytes from the pinned span.
-                do { r = LibC.write(Handle.Fd, p, packet.Length); } while (r < 0 && (errno = LibC.errno) == Errno.EINTR);
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            DroppedWrites++;
-            return true;
-        }
-        finally
-        {
-            if (added) Handle.DangerousRelease();
-        }
+        int errno;
+        fixed (byte* p = packet) r = Transfer(p, packet.Length, write: true, out errno);
         if (r >= 0) return true;
         if (errno == Errno.EAGAIN) return false;
         // Guest-controlled content (bad GSO fields, too long) must never take the VMM down: drop it.
@@ -99,4 +63,29 @@ public sealed unsafe class TapQueue : IDisposable
     }
 
     public void Dispose() => Handle.Dispose();
+
+    private long Transfer(byte* p, int length, bool write, out int errno)
+    {
+        errno = 0;
+        bool added = false;
+        try
+        {
+            // The reference keeps the fd number ours even if Tap.Dispose runs on another thread.
+            Handle.DangerousAddRef(ref added);
+            long r;
+            // Safe: p points at a pinned span of exactly length bytes, which the kernel reads or fills.
+            do { r = write ? LibC.write(Handle.Fd, p, length) : LibC.read(Handle.Fd, p, length); }
+            while (r < 0 && (errno = LibC.errno) == Errno.EINTR);
+            return r;
+        }
+        catch (ObjectDisposedException)
+        {
+            errno = EBADFD;
+            return -1;
+        }
+        finally
+        {
+            if (added) Handle.DangerousRelease();
+        }
+    }
 }

@@ -68,6 +68,14 @@ public static unsafe class TunDevice
         Ioctl.Invoke(fd, TunIoctl.TUNSETQUEUE, attached ? "TUNSETQUEUE attach" : "TUNSETQUEUE detach", &req);
     }
 
+    /// <summary>TUNSETQUEUE attach without throwing: false with the errno (EINVAL when the queue is already attached).</summary>
+    public static bool TryAttachQueue(FileDescriptor fd, out int errno)
+    {
+        var req = new Ifreq { Flags = (ushort)TunFlags.AttachQueue };
+        // Safe: TUNSETQUEUE reads ifr_flags from the local struct ifreq.
+        return Ioctl.TryInvoke(fd, TunIoctl.TUNSETQUEUE, &req, out errno) >= 0;
+    }
+
     /// <summary>TUNSETVNETHDRSZ: the size of the virtio-net header in front of every packet (at least 10).</summary>
     public static void SetVnetHeaderSize(FileDescriptor fd, int bytes)
     {
