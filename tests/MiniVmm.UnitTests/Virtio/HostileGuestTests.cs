@@ -23,8 +23,9 @@ public class HostileGuestTests
 
     private void Start(params int[] extra) => _rig.Start(NetTestRig.BaseFeatures(extra));
 
-    private void AssertNeedsReset()
+    private void AssertNeedsReset(string reason)
     {
+        Assert.Contains(reason, _rig.Transport.LastError ?? "");
         Assert.True(_rig.NeedsReset, "DEVICE_NEEDS_RESET not set");
         Assert.False(_rig.Device.IsActive);
         Assert.True(_rig.Msi.Count(ConfigVector) >= 1, "no configuration change interrupt");
@@ -50,7 +51,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 64, Next, 1), (1, 0x80100, 64, Next, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("longer than the queue");
         Assert.Empty(_rig.Backends[0].FromGuest);
     }
 
@@ -59,7 +60,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 64, Next, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("longer than the queue");
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public class HostileGuestTests
         Start();
         _rig.Tx(0).Publish(200);
         _rig.Device.Pairs[0].ProcessTx(_rig.Memory);
-        AssertNeedsReset();
+        AssertNeedsReset("chain head 200 is outside");
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 64, Next, 999));
-        AssertNeedsReset();
+        AssertNeedsReset("next 999 is outside");
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x4000_0000, 64, 0, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("outside guest memory");
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0xFFFF_FFFF_FFFF_FFF0, 0x100, 0, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("outside guest memory");
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x1000, 0xFFFF_FFFF, 0, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("outside guest memory");
     }
 
     [Fact]
@@ -108,9 +109,9 @@ public class HostileGuestTests
     {
         Start();
         // §2.7.13.3: at most queue-size buffers can be available at once.
-        _rig.Tx(0).SetAvailIdx(65);
+        _rig.Tx(0).SetAvailIdx(65); // 65 > 64
         _rig.Device.Pairs[0].ProcessTx(_rig.Memory);
-        AssertNeedsReset();
+        AssertNeedsReset("avail idx");
     }
 
     [Fact]
@@ -190,6 +191,7 @@ public class HostileGuestTests
         _rig.Driver.SetQueueAddresses(new GuestAddress(0x3FF_F000), new GuestAddress(0x10000), new GuestAddress(0x20000));
         _rig.Driver.Write(28, 2, 1);
         Assert.True(_rig.NeedsReset);
+        Assert.Contains("outside guest memory", _rig.Transport.LastError);
         Assert.Equal(0u, _rig.Driver.Read(28, 2));
     }
 
@@ -201,6 +203,7 @@ public class HostileGuestTests
         _rig.Driver.SetQueueAddresses(new GuestAddress(0x10008), new GuestAddress(0x20000), new GuestAddress(0x30000));
         _rig.Driver.Write(28, 2, 1);
         Assert.True(_rig.NeedsReset);
+        Assert.Contains("misaligned", _rig.Transport.LastError);
     }
 
     [Fact]
@@ -210,6 +213,7 @@ public class HostileGuestTests
         _rig.Driver.Write(20, 1, 3);
         _rig.Driver.Write(20, 1, 7);
         Assert.True(_rig.NeedsReset);
+        Assert.Equal("DRIVER_OK without FEATURES_OK", _rig.Transport.LastError);
         Assert.False(_rig.Device.IsActive);
     }
 
@@ -221,7 +225,7 @@ public class HostileGuestTests
         var table = new GuestAddress(0x90000);
         VirtqueueDriver.WriteEntry(_rig.Memory.GetSpan(table, 16), 0x91000, 32, (ushort)Indirect, 0);
         KickTx((0, table.Value, 16, Indirect, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("indirect descriptor inside an indirect table");
     }
 
     [Fact]
@@ -229,7 +233,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x90000, 32, Indirect, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("without VIRTIO_F_INDIRECT_DESC");
     }
 
     [Fact]
@@ -237,7 +241,7 @@ public class HostileGuestTests
     {
         Start(VirtioFeature.IndirectDesc);
         KickTx((0, 0x90000, 20, Indirect, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("not a multiple of 16");
     }
 
     [Fact]
@@ -246,7 +250,7 @@ public class HostileGuestTests
         Start(VirtioFeature.IndirectDesc);
         // §2.7.5.3.1: "The driver MUST NOT set both VIRTQ_DESC_F_INDIRECT and VIRTQ_DESC_F_NEXT in flags."
         KickTx((0, 0x90000, 32, Indirect | Next, 1), (1, 0x80000, 12, 0, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("both INDIRECT and NEXT");
     }
 
     [Fact]
@@ -254,7 +258,7 @@ public class HostileGuestTests
     {
         Start(VirtioFeature.IndirectDesc);
         KickTx((0, 0x7FFF_0000, 32, Indirect, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("indirect table");
     }
 
     [Fact]
@@ -268,7 +272,7 @@ public class HostileGuestTests
             VirtqueueDriver.WriteEntry(_rig.Memory.GetSpan(table + 16UL * (ulong)i, 16), 0x80000, 16, (ushort)(i < 64 ? Next : 0), (ushort)(i + 1));
         }
         KickTx((0, table.Value, 65 * 16, Indirect, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("longer than the queue size");
     }
 
     [Fact]
@@ -276,7 +280,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 0, 0, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("transmit chain");
     }
 
     [Fact]
@@ -284,7 +288,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 12, Next, 1), (1, 0x80100, 64, Write, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("transmit chain");
     }
 
     [Fact]
@@ -293,7 +297,7 @@ public class HostileGuestTests
         Start();
         // §2.7.4.2: "The driver MUST place any device-writable descriptor elements after any device-readable descriptor elements."
         KickTx((0, 0x80000, 64, Write | Next, 1), (1, 0x80100, 12, 0, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("device-readable buffer after a device-writable");
     }
 
     [Fact]
@@ -303,7 +307,7 @@ public class HostileGuestTests
         _rig.Rx(0).AddChain((new GuestAddress(0x80000), 2048, false));
         _rig.Backends[0].Inject(new byte[60]);
         _rig.Device.Pairs[0].ProcessRx(_rig.Memory);
-        AssertNeedsReset();
+        AssertNeedsReset("receive chain");
     }
 
     [Fact]
@@ -313,7 +317,7 @@ public class HostileGuestTests
         _rig.Memory.Write(new GuestAddress(0x80000), new byte[] { 4, 0, 1, 0 });
         _rig.Control.AddChain((new GuestAddress(0x80000), 4, false));
         _rig.Driver.Notify(_rig.Device.ControlQueueIndex);
-        AssertNeedsReset();
+        AssertNeedsReset("no room for the ack");
     }
 
     [Fact]
@@ -351,7 +355,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 64, Next, 0));
-        AssertNeedsReset();
+        AssertNeedsReset("longer than the queue");
         _rig.Backends[0].Inject(new byte[60]);
         Assert.True(_rig.Device.Pairs[0].ProcessRx(_rig.Memory));
         Assert.Equal(0, _rig.Device.Pairs[0].ProcessTx(_rig.Memory));
