@@ -54,30 +54,34 @@ public sealed class NetQueuePair
     /// <summary>True while a received packet waits for the guest to post RX buffers.</summary>
     public bool HasPendingRx => Volatile.Read(ref _rxPending) != 0;
 
+    /// <summary>Packets moved per <see cref="ProcessRx"/> call, so one busy direction cannot starve the other.</summary>
+    public const int RxBudget = 256;
+
     /// <summary>
-    /// Moves back-end packets into the guest's receive queue until the back end is empty or the
-    /// guest has no buffers. Returns false when it stopped for lack of buffers: the packet is kept
-    /// and retried on the next call (the worker calls again on an RX kick).
+    /// Moves back-end packets into the guest's receive queue until the back end is empty, the guest
+    /// has no buffers (the packet is kept and retried on the next call, after the RX kick) or the
+    /// budget is used.
     /// </summary>
-    public bool ProcessRx(IGuestMemory memory)
+    public RxOutcome ProcessRx(IGuestMemory memory)
     {
         if (!_device.IsActive || Index >= _device.ActivePairs || Backend is not INetBackendQueue backend)
         {
-            return true;
+            return RxOutcome.NotActive;
         }
         lock (_sync)
         {
             try
             {
                 bool delivered = false;
-                bool haveRoom = true;
-                while (_device.IsActive)
+                RxOutcome outcome = RxOutcome.BudgetUsed;
+                for (int budget = RxBudget; budget > 0 && _device.IsActive; budget--)
                 {
                     if (_rxPending == 0)
                     {
                         int read = backend.Read(_rxPacket);
                         if (read <= 0)
                         {
+                            outcome = RxOutcome.BackendEmpty;
                             break;
                         }
                         if (read <= VirtioNetHeader.Bytes || read > _rxPacket.Length || !OffloadsAllowed(_rxPacket))
@@ -87,26 +91,26 @@ public sealed class NetQueuePair
                         }
                         _rxPending = read;
                     }
-                    int outcome = TryDeliver(memory);
-                    if (outcome < 0)
+                    int result = TryDeliver(memory);
+                    if (result < 0)
                     {
-                        haveRoom = false;
+                        outcome = RxOutcome.WaitingForGuestBuffers;
                         break;
                     }
-                    delivered |= outcome > 0;
+                    delivered |= result > 0;
                     _rxPending = 0;
                 }
                 if (delivered && RxQueue.NeedsNotification(memory))
                 {
                     _device.Interrupts.SignalQueue(RxQueueIndex);
                 }
-                return haveRoom;
+                return _device.IsActive ? outcome : RxOutcome.NotActive;
             }
             catch (VirtioDeviceException e)
             {
                 _rxPending = 0;
                 _device.Fail($"receiveq{Index + 1}: {e.Message}");
-                return true;
+                return RxOutcome.NotActive;
             }
         }
     }

@@ -357,7 +357,7 @@ public class HostileGuestTests
         KickTx((0, 0x80000, 64, Next, 0));
         AssertNeedsReset("longer than the queue");
         _rig.Backends[0].Inject(new byte[60]);
-        Assert.True(_rig.Device.Pairs[0].ProcessRx(_rig.Memory));
+        Assert.Equal(RxOutcome.NotActive, _rig.Device.Pairs[0].ProcessRx(_rig.Memory));
         Assert.Equal(0, _rig.Device.Pairs[0].ProcessTx(_rig.Memory));
         _rig.Queues.Clear();
         _rig.Start(NetTestRig.BaseFeatures());

@@ -21,7 +21,7 @@ public class NetRxTxTests
         ushort head = rig.Rx(0).AddChain((buffer, 1526, true));
         byte[] frame = Frame(60);
         rig.Backends[0].Inject(frame);
-        Assert.True(rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxOutcome.BackendEmpty, rig.Device.Pairs[0].ProcessRx(rig.Memory));
         Assert.True(rig.Rx(0).TryTakeUsed(out uint id, out uint length));
         Assert.Equal(head, (ushort)id);
         Assert.Equal(12u + 60, length);
@@ -38,10 +38,10 @@ public class NetRxTxTests
         var rig = new NetTestRig();
         rig.Start(NetTestRig.BaseFeatures());
         rig.Backends[0].Inject(Frame(100, 7));
-        Assert.False(rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxOutcome.WaitingForGuestBuffers, rig.Device.Pairs[0].ProcessRx(rig.Memory));
         Assert.True(rig.Device.Pairs[0].HasPendingRx);
         rig.Rx(0).AddChain((new GuestAddress(0x200000), 1526, true));
-        Assert.True(rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxOutcome.BackendEmpty, rig.Device.Pairs[0].ProcessRx(rig.Memory));
         Assert.True(rig.Rx(0).TryTakeUsed(out _, out uint length));
         Assert.Equal(112u, length);
         Assert.Equal(7, rig.Memory.GetSpan(new GuestAddress(0x200000 + 12), 1)[0]);
@@ -84,11 +84,11 @@ public class NetRxTxTests
         rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.MrgRxbuf));
         rig.Rx(0).AddChain((new GuestAddress(0x200000), 512, true));
         rig.Backends[0].Inject(Frame(1400));
-        Assert.False(rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxOutcome.WaitingForGuestBuffers, rig.Device.Pairs[0].ProcessRx(rig.Memory));
         Assert.False(rig.Rx(0).TryTakeUsed(out _, out _));
         rig.Rx(0).AddChain((new GuestAddress(0x201000), 512, true));
         rig.Rx(0).AddChain((new GuestAddress(0x202000), 512, true));
-        Assert.True(rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxOutcome.BackendEmpty, rig.Device.Pairs[0].ProcessRx(rig.Memory));
         int used = 0;
         while (rig.Rx(0).TryTakeUsed(out _, out _)) { used++; }
         Assert.Equal(3, used);
@@ -159,12 +159,28 @@ public class NetRxTxTests
         rig.Start(NetTestRig.BaseFeatures());
         rig.Rx(1).AddChain((new GuestAddress(0x200000), 1526, true));
         rig.Backends[1].Inject(Frame(60));
-        rig.Device.Pairs[1].ProcessRx(rig.Memory);
+        Assert.Equal(RxOutcome.NotActive, rig.Device.Pairs[1].ProcessRx(rig.Memory));
         // "After initialization of reset, the device MUST queue packets only on receiveq1."
         Assert.False(rig.Rx(1).TryTakeUsed(out _, out _));
         Assert.Equal(0, ControlQueueTests.Send(rig, [4, 0, 2, 0]));
         rig.Device.Pairs[1].ProcessRx(rig.Memory);
         Assert.True(rig.Rx(1).TryTakeUsed(out _, out _));
+    }
+
+    [Fact]
+    public void Rx_StopsAfterTheBudget_AndContinuesOnTheNextCall()
+    {
+        var rig = new NetTestRig(new VirtioNetOptions { QueuePairs = 1, QueueSize = 512 });
+        rig.Start(NetTestRig.BaseFeatures(), queueSize: 512);
+        for (int i = 0; i < 300; i++)
+        {
+            rig.Rx(0).AddChain((new GuestAddress(0x200000 + 0x800UL * (ulong)i), 1526, true));
+            rig.Backends[0].Inject(Frame(60));
+        }
+        Assert.Equal(RxOutcome.BudgetUsed, rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal((ulong)NetQueuePair.RxBudget, rig.Device.Pairs[0].Counters.RxPackets);
+        Assert.Equal(RxOutcome.BackendEmpty, rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(300UL, rig.Device.Pairs[0].Counters.RxPackets);
     }
 
     [Fact]
