@@ -84,7 +84,7 @@ public sealed class NetQueuePair
                             outcome = RxOutcome.BackendEmpty;
                             break;
                         }
-                        if (read <= VirtioNetHeader.Bytes || read > _rxPacket.Length || !OffloadsAllowed(_rxPacket))
+                        if (read <= VirtioNetHeader.Bytes || read > _rxPacket.Length || !AdjustOffloads(_rxPacket))
                         {
                             Counters.RxDropped++;
                             continue;
@@ -280,14 +280,21 @@ public sealed class NetQueuePair
         BinaryPrimitives.WriteUInt16LittleEndian(header[VirtioNetHeader.HashReportOffset..], (ushort)report);
     }
 
-    /// <summary>Offload flags may reach the guest only as negotiated (§5.1.6.4.1); the back end is set up to match.</summary>
-    private bool OffloadsAllowed(ReadOnlySpan<byte> packet)
+    /// <summary>
+    /// Offload fields may reach the guest only as negotiated (§5.1.6.4.1). Without GUEST_CSUM the
+    /// flags must be zero: DATA_VALID (which TUN sets for checksum-verified packets whatever the
+    /// offloads) is cleared, and a partial checksum (NEEDS_CSUM) cannot be delivered, so it drops.
+    /// </summary>
+    private bool AdjustOffloads(Span<byte> packet)
     {
-        byte flags = packet[VirtioNetHeader.FlagsOffset];
         byte gso = (byte)(packet[VirtioNetHeader.GsoTypeOffset] & ~VirtioNetHeader.GsoEcn);
-        if (flags != 0 && !_guestCsum)
+        if (!_guestCsum)
         {
-            return false;
+            if ((packet[VirtioNetHeader.FlagsOffset] & VirtioNetHeader.FlagNeedsCsum) != 0)
+            {
+                return false;
+            }
+            packet[VirtioNetHeader.FlagsOffset] = 0;
         }
         return gso switch
         {

@@ -94,6 +94,32 @@ public sealed class VirtioNetDevice : IVirtioDevice
 
     public bool HasFeature(int bit) => (NegotiatedFeatures & VirtioFeature.Bit(bit)) != 0;
 
+    /// <summary>§5.1.3.1: "Some networking feature bits require other networking feature bits".</summary>
+    public bool AcceptsFeatures(ulong driverFeatures)
+    {
+        bool Has(int bit) => (driverFeatures & VirtioFeature.Bit(bit)) != 0;
+        if ((Has(VirtioNetFeature.GuestTso4) || Has(VirtioNetFeature.GuestTso6)) && !Has(VirtioNetFeature.GuestCsum))
+        {
+            return false;
+        }
+        if ((Has(VirtioNetFeature.HostTso4) || Has(VirtioNetFeature.HostTso6)) && !Has(VirtioNetFeature.Csum))
+        {
+            return false;
+        }
+        return !(Has(VirtioNetFeature.Mq) || Has(VirtioNetFeature.Rss)) || Has(VirtioNetFeature.CtrlVq);
+    }
+
+    /// <summary>
+    /// Which pair a queue belongs to under the negotiated features, false for the control queue
+    /// (the machine registers a pair's kick eventfd only for its data queues, after <see cref="Activated"/>).
+    /// </summary>
+    public bool TryGetPairOfQueue(int queueIndex, out int pair, out bool isReceive)
+    {
+        pair = queueIndex / 2;
+        isReceive = queueIndex % 2 == 0;
+        return queueIndex >= 0 && queueIndex < 2 * Pairs.Count && queueIndex != ControlQueueIndex;
+    }
+
     public void ReadConfig(int offset, Span<byte> data)
     {
         Span<byte> cfg = stackalloc byte[ConfigBytes];

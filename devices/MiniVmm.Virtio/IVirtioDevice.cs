@@ -20,6 +20,12 @@ public interface IVirtioDevice
     /// <summary>Bytes of device-specific configuration (§4.1.4.6).</summary>
     int ConfigSizeBytes { get; }
 
+    /// <summary>
+    /// Whether the driver's feature subset is consistent (device-specific rules such as
+    /// "requires another feature", §2.2.1); the transport already checked it is a subset of the offer.
+    /// </summary>
+    bool AcceptsFeatures(ulong driverFeatures);
+
     /// <summary>Receives the transport's interrupt and error interface once, before any other call.</summary>
     void Bind(IVirtioInterrupts interrupts);
 

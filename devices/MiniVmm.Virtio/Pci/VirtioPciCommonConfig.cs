@@ -175,7 +175,8 @@ internal sealed class VirtioPciCommonConfig(IVirtioDevice device, IGuestMemory m
 
     private bool FeaturesAcceptable() =>
         (_driverFeatures & ~device.DeviceFeatures) == 0
-        && (_driverFeatures & VirtioFeature.Bit(VirtioFeature.Version1)) != 0;
+        && (_driverFeatures & VirtioFeature.Bit(VirtioFeature.Version1)) != 0
+        && device.AcceptsFeatures(_driverFeatures);
 
     /// <summary>§2.4: on reset the device forgets features, queues and vectors it was given.</summary>
     private void Reset()

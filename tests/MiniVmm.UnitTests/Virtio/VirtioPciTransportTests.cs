@@ -91,6 +91,54 @@ public class VirtioPciTransportTests
         Assert.False(rig.Driver.Negotiate(NetTestRig.Bit(VirtioNetFeature.Mac)));
     }
 
+    [Theory]
+    [InlineData(VirtioNetFeature.Mq)]
+    [InlineData(VirtioNetFeature.Rss)]
+    public void FeatureNegotiation_RefusesMqOrRssWithoutCtrlVq(int feature)
+    {
+        var rig = new NetTestRig(new VirtioNetOptions { QueuePairs = 2, BackendOffloads = NetOffloads.All });
+        // §5.1.3.1: "VIRTIO_NET_F_MQ Requires VIRTIO_NET_F_CTRL_VQ." / "VIRTIO_NET_F_RSS Requires VIRTIO_NET_F_CTRL_VQ."
+        ulong features = VirtioFeature.Bit(VirtioFeature.Version1) | NetTestRig.Bit(feature);
+        Assert.False(rig.Driver.Negotiate(features));
+        Assert.True(rig.Driver.Negotiate(features | NetTestRig.Bit(VirtioNetFeature.CtrlVq)));
+    }
+
+    [Fact]
+    public void FeatureNegotiation_RefusesGuestTsoWithoutGuestCsum()
+    {
+        var rig = new NetTestRig(new VirtioNetOptions { QueuePairs = 1, BackendOffloads = NetOffloads.All });
+        // §5.1.3.1: "VIRTIO_NET_F_GUEST_TSO4 Requires VIRTIO_NET_F_GUEST_CSUM."
+        Assert.False(rig.Driver.Negotiate(NetTestRig.BaseFeatures(VirtioNetFeature.GuestTso4)));
+        Assert.True(rig.Driver.Negotiate(NetTestRig.BaseFeatures(VirtioNetFeature.GuestTso4, VirtioNetFeature.GuestCsum)));
+    }
+
+    [Fact]
+    public void OffloadsAreOfferedOnlyWhenTheBackendHasThem()
+    {
+        ulong without = new NetTestRig().Driver.DeviceFeatures;
+        ulong with = new NetTestRig(new VirtioNetOptions { BackendOffloads = NetOffloads.All }).Driver.DeviceFeatures;
+        int[] offloads = [VirtioNetFeature.Csum, VirtioNetFeature.GuestCsum, VirtioNetFeature.HostTso4, VirtioNetFeature.HostTso6, VirtioNetFeature.GuestTso4, VirtioNetFeature.GuestTso6];
+        Assert.All(offloads, f => Assert.Equal(0UL, without & NetTestRig.Bit(f)));
+        Assert.All(offloads, f => Assert.NotEqual(0UL, with & NetTestRig.Bit(f)));
+    }
+
+    [Fact]
+    public void ControlQueueIndex_FollowsTheNegotiatedFeatures()
+    {
+        var rig = new NetTestRig();
+        // §5.1.2: "controlq ... 2N" where "N=1 if neither VIRTIO_NET_F_MQ nor VIRTIO_NET_F_RSS are negotiated".
+        Assert.True(rig.Driver.Negotiate(VirtioFeature.Bit(VirtioFeature.Version1) | NetTestRig.Bit(VirtioNetFeature.CtrlVq)));
+        rig.Driver.DriverOk();
+        Assert.Equal(2, rig.Device.ControlQueueIndex);
+        Assert.False(rig.Device.TryGetPairOfQueue(2, out _, out _));
+        Assert.True(rig.Device.TryGetPairOfQueue(3, out int pair, out bool isRx));
+        Assert.Equal((1, false), (pair, isRx));
+        Assert.True(rig.Driver.Negotiate(NetTestRig.BaseFeatures()));
+        rig.Driver.DriverOk();
+        Assert.Equal(8, rig.Device.ControlQueueIndex);
+        Assert.True(rig.Device.TryGetPairOfQueue(2, out _, out _));
+    }
+
     [Fact]
     public void ResetByWritingZero_ForgetsQueuesAndFeatures()
     {

@@ -141,6 +141,19 @@ public class NetRxTxTests
     }
 
     [Fact]
+    public void Rx_DataValidWithoutGuestCsum_IsClearedNotDropped()
+    {
+        var rig = new NetTestRig();
+        rig.Start(NetTestRig.BaseFeatures());
+        rig.Memory.Write(new GuestAddress(0x200000), [0xFF]);
+        rig.Rx(0).AddChain((new GuestAddress(0x200000), 1526, true));
+        rig.Backends[0].Inject(Frame(60), flags: 2); // VIRTIO_NET_HDR_F_DATA_VALID
+        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        Assert.True(rig.Rx(0).TryTakeUsed(out _, out _));
+        Assert.Equal(0, rig.Memory.GetSpan(new GuestAddress(0x200000), 1)[0]);
+    }
+
+    [Fact]
     public void Rx_OffloadFieldsPassThroughWhenNegotiated()
     {
         var rig = new NetTestRig(new VirtioNetOptions { QueuePairs = 1, BackendOffloads = NetOffloads.All });
