@@ -48,6 +48,7 @@ internal sealed class VirtioNetControlQueue(VirtioNetDevice device)
         }
     }
 
+    /// <summary>Returns once no command is being answered (taking the lock is the wait).</summary>
     public void Reset()
     {
         lock (_sync)

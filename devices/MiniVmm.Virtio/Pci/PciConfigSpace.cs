@@ -35,9 +35,13 @@ internal sealed class PciConfigSpace
 
     public uint Read(int offset, int size)
     {
-        if (!IsValidAccess(offset, size) || offset >= _bytes.Length)
+        if (!IsValidAccess(offset, size))
         {
-            return offset < SizeBytes && IsValidAccess(offset, size) ? 0 : 0xFFFF_FFFF >> (32 - 8 * Math.Clamp(size, 1, 4));
+            return 0xFFFF_FFFF; // what a bus returns for a malformed access
+        }
+        if (offset >= _bytes.Length)
+        {
+            return 0; // the extended space holds no capabilities
         }
         uint value = 0;
         for (int i = 0; i < size; i++)

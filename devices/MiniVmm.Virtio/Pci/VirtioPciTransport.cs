@@ -20,6 +20,7 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
     private readonly PciConfigSpace _config = new();
     private readonly VirtioPciCommonConfig _common;
     private readonly MsixTable _msix;
+    private readonly Lock _access = new(); // serialises vCPUs' config and BAR accesses; workers never take it
     private int _isr;
     private long _ignoredNotifications;
     private string? _lastError;
@@ -87,6 +88,38 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
 
     public uint ReadConfig(int offset, int size)
     {
+        lock (_access)
+        {
+            return ReadConfigLocked(offset, size);
+        }
+    }
+
+    public void WriteConfig(int offset, int size, uint value)
+    {
+        lock (_access)
+        {
+            WriteConfigLocked(offset, size, value);
+        }
+    }
+
+    public void ReadBar(int bar, ulong offset, Span<byte> data)
+    {
+        lock (_access)
+        {
+            ReadBarLocked(bar, offset, data);
+        }
+    }
+
+    public void WriteBar(int bar, ulong offset, ReadOnlySpan<byte> data)
+    {
+        lock (_access)
+        {
+            WriteBarLocked(bar, offset, data);
+        }
+    }
+
+    private uint ReadConfigLocked(int offset, int size)
+    {
         if (PciConfigSpace.IsValidAccess(offset, size) && offset >= CapPciCfg + 16 && offset < CapPciCfg + 20)
         {
             AccessThroughPciCfg(write: false);
@@ -94,7 +127,7 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
         return _config.Read(offset, size);
     }
 
-    public void WriteConfig(int offset, int size, uint value)
+    private void WriteConfigLocked(int offset, int size, uint value)
     {
         ushort oldCommand = Command;
         GuestAddress oldBar = BarAddress;
@@ -117,7 +150,7 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
         }
     }
 
-    public void ReadBar(int bar, ulong offset, Span<byte> data)
+    private void ReadBarLocked(int bar, ulong offset, Span<byte> data)
     {
         data.Clear();
         if (bar != Bar || offset >= BarSizeBytes || (ulong)data.Length > BarSizeBytes - offset)
@@ -143,7 +176,7 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
         }
     }
 
-    public void WriteBar(int bar, ulong offset, ReadOnlySpan<byte> data)
+    private void WriteBarLocked(int bar, ulong offset, ReadOnlySpan<byte> data)
     {
         if (bar != Bar || offset >= BarSizeBytes || (ulong)data.Length > BarSizeBytes - offset)
         {
@@ -228,11 +261,11 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
         Span<byte> window = _config.Bytes.Slice(CapPciCfg + 16, (int)length);
         if (write)
         {
-            WriteBar(bar, offset, window);
+            WriteBarLocked(bar, offset, window);
         }
         else
         {
-            ReadBar(bar, offset, window);
+            ReadBarLocked(bar, offset, window);
         }
     }
 

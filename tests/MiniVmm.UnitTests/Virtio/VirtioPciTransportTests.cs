@@ -196,6 +196,60 @@ public class VirtioPciTransportTests
     }
 
     [Fact]
+    public void QueueWithNoVector_SetsIsrButSignalsNothing()
+    {
+        var rig = new NetTestRig();
+        rig.Start(NetTestRig.BaseFeatures());
+        rig.Device.Queues[1].MsixVector = 0xFFFF;
+        rig.Transport.SignalQueue(1);
+        // §4.1.5.1.2: "Writing a valid MSI-X Table entry number ... NO_VECTOR to disable interrupts."
+        Assert.Empty(rig.Msi.Signals);
+        Assert.Equal(1, rig.Driver.ReadIsr() & 1);
+        Assert.Equal(0, rig.Driver.ReadIsr()); // reading cleared it
+    }
+
+    [Fact]
+    public void FunctionMask_HoldsEveryVectorPending()
+    {
+        var rig = new NetTestRig();
+        rig.Start(NetTestRig.BaseFeatures());
+        int cap = rig.Driver.MsixCap;
+        uint control = rig.Transport.ReadConfig(cap + 2, 2);
+        rig.Transport.WriteConfig(cap + 2, 2, control | 0x4000);
+        rig.Transport.SignalQueue(2);
+        Assert.Empty(rig.Msi.Signals);
+        Assert.True(rig.Transport.IsMsixPending(2));
+        rig.Transport.WriteConfig(cap + 2, 2, control);
+        Assert.Equal([2], rig.Msi.Signals);
+    }
+
+    [Fact]
+    public void MsixDisabled_DeliversNothing()
+    {
+        var rig = new NetTestRig();
+        rig.Start(NetTestRig.BaseFeatures());
+        int cap = rig.Driver.MsixCap;
+        rig.Transport.WriteConfig(cap + 2, 2, 0);
+        rig.Transport.SignalQueue(0);
+        Assert.Empty(rig.Msi.Signals);
+        Assert.True(rig.Msi.Entries[0].Masked);
+    }
+
+    [Fact]
+    public void ReadOnlyHeaderFields_IgnoreWrites()
+    {
+        var rig = new NetTestRig();
+        rig.Transport.WriteConfig(0, 4, 0x12345678);
+        rig.Transport.WriteConfig(0x34, 1, 0x80);
+        rig.Transport.WriteConfig(0x44, 4, 0xFFFF_FFFF); // MSI-X table offset
+        Assert.Equal(0x1041_1AF4u, rig.Transport.ReadConfig(0, 4));
+        Assert.Equal(0x40u, rig.Transport.ReadConfig(0x34, 1));
+        Assert.Equal(0x4000u, rig.Transport.ReadConfig(0x44, 4));
+        Assert.Equal(0xFFFF_FFFFu, rig.Transport.ReadConfig(1, 4)); // misaligned
+        Assert.Equal(0u, rig.Transport.ReadConfig(0x800, 4));       // extended space
+    }
+
+    [Fact]
     public void PciCfgCapability_ReadsTheBarThroughConfigSpace()
     {
         var rig = new NetTestRig();
