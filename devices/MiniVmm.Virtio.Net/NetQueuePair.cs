@@ -248,8 +248,9 @@ public sealed class NetQueuePair
             written += take;
         }
         // num_buffers: how many chains this packet used (§5.1.6.4: 1 without MRG_RXBUF).
-        RingAccess(memory, numBuffersLow)[0] = (byte)chains;
-        RingAccess(memory, numBuffersHigh)[0] = (byte)(chains >> 8);
+        // Both bytes lie in the first chain's buffers, which were range-checked when it was popped.
+        memory.GetSpan(numBuffersLow, 1)[0] = (byte)chains;
+        memory.GetSpan(numBuffersHigh, 1)[0] = (byte)(chains >> 8);
         for (int i = 0; i < chains; i++)
         {
             RxQueue.AddUsed(memory, _mergeHeads[i], _mergeLengths[i]);
@@ -334,7 +335,4 @@ public sealed class NetQueuePair
         }
         throw new VirtioDeviceException("receive chain shorter than the header");
     }
-
-    private static Span<byte> RingAccess(IGuestMemory memory, GuestAddress address) =>
-        memory.TryGetSpan(address, 1, out Span<byte> span) ? span : throw new VirtioDeviceException($"header byte {address} left guest memory");
 }

@@ -132,12 +132,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
         cfg[17] = RssConfiguration.MaxKeyBytes;
         BinaryPrimitives.WriteUInt16LittleEndian(cfg[18..], RssConfiguration.MaxTableLength);
         BinaryPrimitives.WriteUInt32LittleEndian(cfg[20..], (uint)VirtioNetHashTypes.All);
-        data.Clear();
-        if (offset >= 0 && offset < ConfigBytes)
-        {
-            ReadOnlySpan<byte> source = cfg[offset..];
-            source[..Math.Min(source.Length, data.Length)].CopyTo(data);
-        }
+        RegisterWindow.Read(cfg, offset, data);
     }
 
     /// <summary>Every field is read-only for a modern driver (§5.1.4: mac is writable only through the legacy interface).</summary>

@@ -64,7 +64,7 @@ internal sealed class MsixTable
     {
         lock (_sync)
         {
-            CopyOut(_table, offset, data);
+            RegisterWindow.Read(_table, offset, data);
         }
     }
 
@@ -93,7 +93,7 @@ internal sealed class MsixTable
             {
                 BinaryPrimitives.WriteUInt64LittleEndian(bytes[(i * 8)..], _pending[i]);
             }
-            CopyOut(bytes, offset, data);
+            RegisterWindow.Read(bytes, offset, data);
         }
     }
 
@@ -139,16 +139,6 @@ internal sealed class MsixTable
         {
             _pending[vector / 64] &= ~bit;
             _msi.Signal(vector);
-        }
-    }
-
-    private static void CopyOut(ReadOnlySpan<byte> source, int offset, Span<byte> data)
-    {
-        data.Clear();
-        if (offset >= 0 && offset < source.Length)
-        {
-            ReadOnlySpan<byte> available = source[offset..];
-            available[..Math.Min(available.Length, data.Length)].CopyTo(data);
         }
     }
 }

@@ -58,12 +58,7 @@ internal sealed class VirtioPciCommonConfig(IVirtioDevice device, IGuestMemory m
             BinaryPrimitives.WriteUInt64LittleEndian(cfg[48..], q.DeviceArea.Value);
         }
         // queue_size reads 0 for a queue that does not exist (§4.1.4.3.2).
-        data.Clear();
-        if (offset >= 0 && offset < VirtioPciLayout.CommonLength)
-        {
-            ReadOnlySpan<byte> source = cfg[offset..VirtioPciLayout.CommonLength];
-            source[..Math.Min(source.Length, data.Length)].CopyTo(data);
-        }
+        RegisterWindow.Read(cfg[..VirtioPciLayout.CommonLength], offset, data);
     }
 
     /// <summary>Applies a write of a whole driver-writable field; anything else is ignored (read-only enforcement).</summary>

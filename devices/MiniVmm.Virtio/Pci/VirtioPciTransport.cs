@@ -21,6 +21,7 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
     private readonly VirtioPciCommonConfig _common;
     private readonly MsixTable _msix;
     private readonly Lock _access = new(); // serialises vCPUs' config and BAR accesses; workers never take it
+    private PciBar[] _bars = [];
     private int _isr;
     private long _ignoredNotifications;
     private string? _lastError;
@@ -47,7 +48,7 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
 
     public bool MemoryEnabled => (Command & CommandMemory) != 0;
 
-    public IReadOnlyList<PciBar> Bars => [new PciBar(Bar, BarAddress, BarSizeBytes, Is64Bit: true)];
+    public IReadOnlyList<PciBar> Bars => Volatile.Read(ref _bars);
 
     public GuestAddress BarAddress =>
         new(((ulong)_config.Read32(PciConfigSpace.Bar0Offset + 4) << 32) | (_config.Read32(PciConfigSpace.Bar0Offset) & ~0xFUL));
@@ -83,7 +84,7 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
         }
         _config.Set32(PciConfigSpace.Bar0Offset, (uint)address.Value | 0x4); // 64-bit memory BAR
         _config.Set32(PciConfigSpace.Bar0Offset + 4, (uint)(address.Value >> 32));
-        BarsChanged?.Invoke();
+        OnBarsChanged();
     }
 
     public uint ReadConfig(int offset, int size)
@@ -146,7 +147,7 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
         }
         if (oldCommand != Command || oldBar != BarAddress)
         {
-            BarsChanged?.Invoke();
+            OnBarsChanged();
         }
     }
 
@@ -225,6 +226,12 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
 
     /// <summary>Whether a vector has its pending bit set (tests; the guest reads the PBA).</summary>
     public bool IsMsixPending(int vector) => _msix.IsPending(vector);
+
+    private void OnBarsChanged()
+    {
+        Volatile.Write(ref _bars, [new PciBar(Bar, BarAddress, BarSizeBytes, Is64Bit: true)]);
+        BarsChanged?.Invoke();
+    }
 
     private void SignalVector(ushort vector)
     {

@@ -44,7 +44,7 @@ public readonly struct DescriptorChain
                 break;
             }
             int take = (int)Math.Min(d.Length, (uint)(destination.Length - copied));
-            ReadOnlySpan<byte> source = Span(memory, d.Address, (uint)take);
+            ReadOnlySpan<byte> source = RingAccess.Field(memory, d.Address, (uint)take);
             source.CopyTo(destination[copied..]);
             copied += take;
         }
@@ -71,7 +71,7 @@ public readonly struct DescriptorChain
             }
             uint room = d.Length - skipBytes;
             int take = (int)Math.Min(room, (uint)(data.Length - written));
-            data.Slice(written, take).CopyTo(Span(memory, d.Address + skipBytes, (uint)take));
+            data.Slice(written, take).CopyTo(RingAccess.Field(memory, d.Address + skipBytes, (uint)take));
             skipBytes = 0;
             written += take;
             if (written == data.Length)
@@ -81,10 +81,4 @@ public readonly struct DescriptorChain
         }
         return written;
     }
-
-    private static Span<byte> Span(IGuestMemory memory, GuestAddress address, uint length) =>
-        // Ranges were checked when the chain was popped; a failure here means memory shrank.
-        memory.TryGetSpan(address, length, out Span<byte> span)
-            ? span
-            : throw new VirtioDeviceException($"descriptor buffer {address}+{length} left guest memory");
 }

@@ -6,7 +6,8 @@ using MiniVmm.Memory;
 namespace MiniVmm.Virtio.Queues;
 
 /// <summary>
-/// Checked little-endian access to ring fields. Ring indices use acquire/release ordering
+/// Checked little-endian access to ring fields and buffers (a range outside RAM is a
+/// <see cref="VirtioDeviceException"/>, never a host fault). Ring indices use acquire/release ordering
 /// (virtio 1.2 §2.7.13.3.1: the driver publishes descriptors before the index; the device must
 /// write used elements before the used index).
 /// </summary>
