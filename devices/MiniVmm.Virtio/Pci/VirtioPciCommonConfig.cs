@@ -151,13 +151,30 @@ internal sealed class VirtioPciCommonConfig(IVirtioDevice device, IGuestMemory m
             // §3.1.1 step 6: the device leaves FEATURES_OK clear when it cannot accept the subset.
             requested &= ~VirtioDeviceStatus.FeaturesOk;
         }
-        requested |= old & VirtioDeviceStatus.DeviceNeedsReset;
-        Volatile.Write(ref _status, (int)requested);
+        // A worker may set DEVICE_NEEDS_RESET at any moment: keep it, whatever the driver wrote.
+        int seen = (int)old;
+        while (true)
+        {
+            int next = (int)requested | (seen & (int)VirtioDeviceStatus.DeviceNeedsReset);
+            int actual = Interlocked.CompareExchange(ref _status, next, seen);
+            if (actual == seen)
+            {
+                requested = (VirtioDeviceStatus)next;
+                break;
+            }
+            seen = actual;
+        }
         if ((requested & VirtioDeviceStatus.DriverOk) != 0 && (old & VirtioDeviceStatus.DriverOk) == 0)
         {
             if ((requested & VirtioDeviceStatus.FeaturesOk) == 0)
             {
                 interrupts.MarkNeedsReset("DRIVER_OK without FEATURES_OK");
+                return;
+            }
+            if ((requested & VirtioDeviceStatus.DeviceNeedsReset) != 0)
+            {
+                // Broken during set-up (e.g. a bad queue): stay inactive and tell the driver now (§2.1.2).
+                interrupts.SignalConfigurationChange();
                 return;
             }
             foreach (SplitQueue q in device.Queues)

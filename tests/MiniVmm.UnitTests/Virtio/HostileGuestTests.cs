@@ -193,6 +193,11 @@ public class HostileGuestTests
         Assert.True(_rig.NeedsReset);
         Assert.Contains("outside guest memory", _rig.Transport.LastError);
         Assert.Equal(0u, _rig.Driver.Read(28, 2));
+        _rig.Driver.Write(16, 2, 0);
+        _rig.Driver.EnableMsix(1);
+        _rig.Driver.DriverOk();
+        Assert.False(_rig.Device.IsActive);
+        Assert.Equal(1, _rig.Msi.Count(0)); // the configuration change notification, once DRIVER_OK is set
     }
 
     [Fact]
