@@ -154,13 +154,10 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
     private void ReadBarLocked(int bar, ulong offset, Span<byte> data)
     {
         data.Clear();
-        if (bar != Bar || offset >= BarSizeBytes || (ulong)data.Length > BarSizeBytes - offset)
+        if (!TryLocate(bar, offset, data.Length, out int region, out int inner))
         {
             return;
         }
-        int at = (int)offset;
-        int region = at & ~(RegionLength - 1);
-        int inner = at - region;
         switch (region)
         {
             case CommonOffset: _common.Read(inner, data); break;
@@ -179,13 +176,10 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
 
     private void WriteBarLocked(int bar, ulong offset, ReadOnlySpan<byte> data)
     {
-        if (bar != Bar || offset >= BarSizeBytes || (ulong)data.Length > BarSizeBytes - offset)
+        if (!TryLocate(bar, offset, data.Length, out int region, out int inner))
         {
             return;
         }
-        int at = (int)offset;
-        int region = at & ~(RegionLength - 1);
-        int inner = at - region;
         switch (region)
         {
             case CommonOffset: _common.Write(inner, data); break;
@@ -226,6 +220,19 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
 
     /// <summary>Whether a vector has its pending bit set (tests; the guest reads the PBA).</summary>
     public bool IsMsixPending(int vector) => _msix.IsPending(vector);
+
+    /// <summary>Splits a BAR access into its 4 KiB region and the offset inside it; false outside BAR 0.</summary>
+    private static bool TryLocate(int bar, ulong offset, int length, out int region, out int inner)
+    {
+        region = inner = 0;
+        if (bar != Bar || offset >= BarSizeBytes || (ulong)length > BarSizeBytes - offset)
+        {
+            return false;
+        }
+        region = (int)offset & ~(RegionLength - 1);
+        inner = (int)offset - region;
+        return true;
+    }
 
     private void OnBarsChanged()
     {
