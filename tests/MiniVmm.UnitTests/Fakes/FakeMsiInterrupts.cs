@@ -1,0 +1,22 @@
+using MiniVmm.Virtio.Pci;
+
+namespace MiniVmm.UnitTests.Fakes;
+
+/// <summary>Records MSI-X configuration and every vector signalled.</summary>
+public sealed class FakeMsiInterrupts : IMsiInterrupts
+{
+    public Dictionary<int, (ulong Address, uint Data, bool Masked)> Entries { get; } = [];
+    public List<int> Signals { get; } = [];
+
+    public void Configure(int vector, ulong address, uint data, bool masked) => Entries[vector] = (address, data, masked);
+
+    public void Signal(int vector)
+    {
+        lock (Signals)
+        {
+            Signals.Add(vector);
+        }
+    }
+
+    public int Count(int vector) { lock (Signals) { return Signals.Count(v => v == vector); } }
+}
