@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using MiniVmm.Virtio.Net.Packets;
 
 namespace MiniVmm.Virtio.Net.Rss;
@@ -29,9 +30,20 @@ public static class FrameParser
     /// <summary>Parses <paramref name="frame"/> (starting at the destination MAC address, no vnet header).</summary>
     public static FrameHeaders Parse(ReadOnlySpan<byte> frame)
     {
+        ParsedFrame parsed = default;
+        Parse(frame, ref parsed);
+        return parsed.ToHeaders();
+    }
+
+    /// <summary>The receive-path form of <see cref="Parse(ReadOnlySpan{byte})"/>: fills <paramref name="parsed"/> (from default) in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Parse(ReadOnlySpan<byte> frame, ref ParsedFrame parsed)
+    {
+        parsed.HomeAddressOffset = -1;
+        parsed.RoutingType2AddressOffset = -1;
         if (frame.Length < EthernetHeaderBytes)
         {
-            return FrameHeaders.NotIp;
+            return;
         }
 
         int offset = EthernetHeaderBytes;
@@ -40,7 +52,7 @@ public static class FrameParser
         {
             if (tags == MaxVlanTags || frame.Length - offset < VlanTagBytes)
             {
-                return FrameHeaders.NotIp;
+                return;
             }
 
             // Tag control information (2 bytes), then the next type.
@@ -48,44 +60,56 @@ public static class FrameParser
             offset += VlanTagBytes;
         }
 
-        return type switch
+        if (type == EtherType.IPv4)
         {
-            EtherType.IPv4 => ParseIPv4(frame, offset),
-            EtherType.IPv6 => ParseIPv6(frame, offset),
-            _ => FrameHeaders.NotIp,
-        };
+            ParseIPv4(frame, offset, ref parsed);
+        }
+        else if (type == EtherType.IPv6)
+        {
+            ParseIPv6(frame, offset, ref parsed);
+        }
     }
 
-    private static FrameHeaders ParseIPv4(ReadOnlySpan<byte> frame, int offset)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ParseIPv4(ReadOnlySpan<byte> frame, int offset, ref ParsedFrame parsed)
     {
         if (frame.Length - offset < IPv4MinimumHeaderBytes)
         {
-            return FrameHeaders.NotIp;
+            return;
         }
 
         byte versionAndLength = frame[offset];
         int headerBytes = (versionAndLength & 0x0F) * 4;
         if ((versionAndLength >> 4) != 4 || headerBytes < IPv4MinimumHeaderBytes || frame.Length - offset < headerBytes)
         {
-            return FrameHeaders.NotIp;
+            return;
         }
 
         // RFC 791: flags (reserved, DF, MF) and 13-bit fragment offset. MF or a non-zero offset makes
         // a fragment: only the first one carries the ports, so all of them hash on addresses only.
         ushort flagsAndOffset = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 6)..]);
-        bool fragment = (flagsAndOffset & 0x3FFF) != 0;
-        var headers = new FrameHeaders(NetworkLayer.IPv4, offset + 12, offset + 16, false, -1, -1, fragment, TransportLayer.None, -1);
-        return fragment ? headers : WithTransport(headers, frame, frame[offset + 9], offset + headerBytes);
+        parsed.Network = NetworkLayer.IPv4;
+        parsed.SourceAddressOffset = offset + 12;
+        parsed.DestinationAddressOffset = offset + 16;
+        if ((flagsAndOffset & 0x3FFF) != 0)
+        {
+            parsed.IsFragment = true;
+            return;
+        }
+
+        SetTransport(frame, frame[offset + 9], offset + headerBytes, ref parsed);
     }
 
-    private static FrameHeaders ParseIPv6(ReadOnlySpan<byte> frame, int offset)
+    private static void ParseIPv6(ReadOnlySpan<byte> frame, int offset, ref ParsedFrame parsed)
     {
         if (frame.Length - offset < IPv6HeaderBytes || (frame[offset] >> 4) != 6)
         {
-            return FrameHeaders.NotIp;
+            return;
         }
 
-        var headers = new FrameHeaders(NetworkLayer.IPv6, offset + 8, offset + 24, false, -1, -1, false, TransportLayer.None, -1);
+        parsed.Network = NetworkLayer.IPv6;
+        parsed.SourceAddressOffset = offset + 8;
+        parsed.DestinationAddressOffset = offset + 24;
         byte next = frame[offset + 6];
         int current = offset + IPv6HeaderBytes;
         for (int count = 0; ; count++)
@@ -95,7 +119,8 @@ public static class FrameParser
             {
                 case IpProtocol.Tcp:
                 case IpProtocol.Udp:
-                    return WithTransport(headers, frame, next, current);
+                    SetTransport(frame, next, current, ref parsed);
+                    return;
 
                 case IpProtocol.HopByHopOptions:
                 case IpProtocol.Routing:
@@ -106,27 +131,28 @@ public static class FrameParser
                 case IpProtocol.Experiment1:
                 case IpProtocol.Experiment2:
                     // RFC 8200 §4: next header, length in 8-octet units not counting the first 8.
-                    headers = headers with { HasIPv6ExtensionHeaders = true };
+                    parsed.HasIPv6ExtensionHeaders = true;
                     if (count == MaxIPv6ExtensionHeaders || frame.Length - current < 8)
                     {
-                        return headers;
+                        return;
                     }
 
                     headerBytes = (frame[current + 1] + 1) * 8;
                     break;
 
                 case IpProtocol.Fragment:
-                    headers = headers with { HasIPv6ExtensionHeaders = true };
+                    parsed.HasIPv6ExtensionHeaders = true;
                     if (count == MaxIPv6ExtensionHeaders || frame.Length - current < 8)
                     {
-                        return headers;
+                        return;
                     }
 
                     // RFC 8200 §4.5: offset (13 bits), 2 reserved bits, M. An atomic fragment (offset 0,
                     // M 0, RFC 6946) is a whole packet: keep going to its transport header.
                     if ((BinaryPrimitives.ReadUInt16BigEndian(frame[(current + 2)..]) & 0xFFF9) != 0)
                     {
-                        return headers with { IsFragment = true };
+                        parsed.IsFragment = true;
+                        return;
                     }
 
                     headerBytes = 8;
@@ -134,10 +160,10 @@ public static class FrameParser
 
                 case IpProtocol.AuthenticationHeader:
                     // RFC 4302 §2.2: length in 4-octet units minus 2.
-                    headers = headers with { HasIPv6ExtensionHeaders = true };
+                    parsed.HasIPv6ExtensionHeaders = true;
                     if (count == MaxIPv6ExtensionHeaders || frame.Length - current < 8)
                     {
-                        return headers;
+                        return;
                     }
 
                     headerBytes = (frame[current + 1] + 2) * 4;
@@ -145,32 +171,33 @@ public static class FrameParser
 
                 case IpProtocol.EncapsulatingSecurityPayload:
                     // Nothing after ESP can be read; it is still an extension header (RFC 8200 §4).
-                    return headers with { HasIPv6ExtensionHeaders = true };
+                    parsed.HasIPv6ExtensionHeaders = true;
+                    return;
 
                 default:
                     // No next header (59), ICMPv6 and every other upper layer: no ports to hash.
-                    return headers;
+                    return;
             }
 
             if (frame.Length - current < headerBytes)
             {
-                return headers;
+                return;
             }
 
             ReadOnlySpan<byte> extension = frame.Slice(current, headerBytes);
-            if (next == IpProtocol.DestinationOptions && headers.HomeAddressOffset < 0)
+            if (next == IpProtocol.DestinationOptions && parsed.HomeAddressOffset < 0)
             {
                 int home = FindHomeAddress(extension);
                 if (home >= 0)
                 {
-                    headers = headers with { HomeAddressOffset = current + home };
+                    parsed.HomeAddressOffset = current + home;
                 }
             }
-            else if (next == IpProtocol.Routing && headers.RoutingType2AddressOffset < 0
+            else if (next == IpProtocol.Routing && parsed.RoutingType2AddressOffset < 0
                 && extension[1] == 2 && extension[2] == IpProtocol.RoutingType2 && extension[3] == 1)
             {
                 // RFC 6275 §6.4: Hdr Ext Len 2, Routing Type 2, Segments Left 1, 4 reserved bytes, the home address.
-                headers = headers with { RoutingType2AddressOffset = current + 8 };
+                parsed.RoutingType2AddressOffset = current + 8;
             }
 
             next = extension[0];
@@ -214,14 +241,14 @@ public static class FrameParser
         return -1;
     }
 
-    private static FrameHeaders WithTransport(FrameHeaders headers, ReadOnlySpan<byte> frame, byte protocol, int offset)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SetTransport(ReadOnlySpan<byte> frame, byte protocol, int offset, ref ParsedFrame parsed)
     {
         int available = frame.Length - offset;
-        return protocol switch
+        if ((protocol == IpProtocol.Tcp && available >= TcpMinimumHeaderBytes) || (protocol == IpProtocol.Udp && available >= UdpHeaderBytes))
         {
-            IpProtocol.Tcp when available >= TcpMinimumHeaderBytes => headers with { Transport = TransportLayer.Tcp, TransportOffset = offset },
-            IpProtocol.Udp when available >= UdpHeaderBytes => headers with { Transport = TransportLayer.Udp, TransportOffset = offset },
-            _ => headers,
-        };
+            parsed.Transport = (TransportLayer)protocol;
+            parsed.TransportOffset = offset;
+        }
     }
 }

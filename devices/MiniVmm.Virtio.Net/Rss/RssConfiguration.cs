@@ -45,18 +45,20 @@ public sealed record RssConfiguration
     /// </summary>
     public ToeplitzKey Toeplitz
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         get
         {
-            // A race builds the tables twice, both correct: no lock needed on the receive path.
             ToeplitzKey? cached = toeplitz;
-            if (cached is null || !ReferenceEquals(cached.Source, Key))
-            {
-                cached = new ToeplitzKey(Key);
-                toeplitz = cached;
-            }
-
-            return cached;
+            return cached is not null && ReferenceEquals(cached.Source, Key) ? cached : BuildToeplitz();
         }
+    }
+
+    private ToeplitzKey BuildToeplitz()
+    {
+        // A race builds the tables twice, both correct: no lock needed on the receive path.
+        var built = new ToeplitzKey(Key);
+        toeplitz = built;
+        return built;
     }
 
     /// <summary>The queue a hash selects: table[hash &amp; (length - 1)].</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MiniVmm.Virtio.Net.Rss;
 
 /// <summary>
@@ -13,8 +15,9 @@ public static class RssHasher
     /// <summary>Hash value, report type and receive queue for <paramref name="frame"/> under <paramref name="config"/>.</summary>
     public static RssResult Compute(ReadOnlySpan<byte> frame, RssConfiguration config)
     {
-        Span<byte> input = stackalloc byte[MaxInputBytes];
-        VirtioNetHashReport report = Classify(frame, config.HashTypes, input, out int inputLength);
+        ParsedFrame parsed = default;
+        FrameParser.Parse(frame, ref parsed);
+        VirtioNetHashReport report = Select(parsed.Network, parsed.Transport, parsed.HasIPv6ExtensionHeaders, config.HashTypes);
         if (report == VirtioNetHashReport.None)
         {
             // §5.1.6.5.7.3: "If the device did not calculate the hash for the specific packet, the device
@@ -22,7 +25,17 @@ public static class RssHasher
             return new RssResult(0, VirtioNetHashReport.None, config.UnclassifiedQueue);
         }
 
-        uint hash = config.Toeplitz.Hash(input[..inputLength]);
+        // Hash the fields where they lie in the frame (no copy): Toeplitz of a concatenation is the XOR
+        // of each part's contribution at its position. Same input as Classify writes out.
+        ToeplitzKey key = config.Toeplitz;
+        int addressBytes = parsed.Network == NetworkLayer.IPv4 ? 4 : 16;
+        GetAddressOffsets(parsed, report, out int source, out int destination);
+        uint hash = key.HashAt(frame.Slice(source, addressBytes), 0) ^ key.HashAt(frame.Slice(destination, addressBytes), addressBytes);
+        if (HasPorts(report))
+        {
+            hash ^= key.HashAt(frame.Slice(parsed.TransportOffset, 4), 2 * addressBytes);
+        }
+
         return new RssResult(hash, report, QueueFor(hash, config));
     }
 
@@ -31,6 +44,7 @@ public static class RssHasher
     /// the indirection table". The mask is the table length minus one; an empty table (never accepted from
     /// a driver) sends everything to the unclassified queue rather than failing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort QueueFor(uint hash, RssConfiguration config)
     {
         ushort[] table = config.IndirectionTable;
@@ -51,9 +65,27 @@ public static class RssHasher
             throw new ArgumentException($"needs {MaxInputBytes} bytes", nameof(input));
         }
 
-        FrameHeaders headers = FrameParser.Parse(frame);
-        VirtioNetHashReport report = SelectHashType(headers, types);
-        inputLength = WriteInput(frame, headers, report, input);
+        ParsedFrame parsed = default;
+        FrameParser.Parse(frame, ref parsed);
+        VirtioNetHashReport report = Select(parsed.Network, parsed.Transport, parsed.HasIPv6ExtensionHeaders, types);
+        inputLength = 0;
+        if (report == VirtioNetHashReport.None)
+        {
+            return report;
+        }
+
+        int addressBytes = parsed.Network == NetworkLayer.IPv4 ? 4 : 16;
+        GetAddressOffsets(parsed, report, out int source, out int destination);
+        frame.Slice(source, addressBytes).CopyTo(input);
+        frame.Slice(destination, addressBytes).CopyTo(input[addressBytes..]);
+        inputLength = 2 * addressBytes;
+        if (HasPorts(report))
+        {
+            // Source port then destination port, both big-endian as on the wire (TCP and UDP alike).
+            frame.Slice(parsed.TransportOffset, 4).CopyTo(input[inputLength..]);
+            inputLength += 4;
+        }
+
         return report;
     }
 
@@ -61,11 +93,15 @@ public static class RssHasher
     /// The hash type virtio 1.2 §5.1.6.4.3.2–4 picks for a parsed frame under the enabled
     /// <paramref name="types"/> (None: "the device does not calculate the hash").
     /// </summary>
-    public static VirtioNetHashReport SelectHashType(in FrameHeaders headers, VirtioNetHashTypes types)
+    public static VirtioNetHashReport SelectHashType(in FrameHeaders headers, VirtioNetHashTypes types) =>
+        Select(headers.Network, headers.Transport, headers.HasIPv6ExtensionHeaders, types);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static VirtioNetHashReport Select(NetworkLayer network, TransportLayer transport, bool hasExtensionHeaders, VirtioNetHashTypes types)
     {
-        bool tcp = headers.Transport == TransportLayer.Tcp;
-        bool udp = headers.Transport == TransportLayer.Udp;
-        switch (headers.Network)
+        bool tcp = transport == TransportLayer.Tcp;
+        bool udp = transport == TransportLayer.Udp;
+        switch (network)
         {
             case NetworkLayer.IPv4:
                 // §5.1.6.4.3.2: TCPv4 if set and TCP header, else UDPv4 if set and UDP header, else IPv4 if set.
@@ -75,7 +111,7 @@ public static class RssHasher
                 return VirtioNetHashReport.None;
 
             case NetworkLayer.IPv6:
-                if (headers.HasIPv6ExtensionHeaders)
+                if (hasExtensionHeaders)
                 {
                     // §5.1.6.4.3.4: TCP_EX, else UDP_EX, else IP_EX, "Else skip IPv6 extension headers and
                     // calculate the hash as defined for an IPv6 packet without extension headers".
@@ -101,37 +137,31 @@ public static class RssHasher
             ? (VirtioNetHashTypes)(1u << ((int)report - 1))
             : VirtioNetHashTypes.None;
 
-    private static int WriteInput(ReadOnlySpan<byte> frame, in FrameHeaders headers, VirtioNetHashReport report, Span<byte> input)
+    /// <summary>
+    /// §5.1.6.4.3.4: the _EX types hash the home address option's address instead of the source and the
+    /// type-2 routing header's address instead of the destination, each only when present.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GetAddressOffsets(in ParsedFrame parsed, VirtioNetHashReport report, out int source, out int destination)
     {
-        if (report == VirtioNetHashReport.None)
+        source = parsed.SourceAddressOffset;
+        destination = parsed.DestinationAddressOffset;
+        if (report >= VirtioNetHashReport.IPv6Ex)
         {
-            return 0;
-        }
+            if (parsed.HomeAddressOffset >= 0)
+            {
+                source = parsed.HomeAddressOffset;
+            }
 
-        int addressBytes = headers.AddressBytes;
-        int source = headers.SourceAddressOffset;
-        int destination = headers.DestinationAddressOffset;
-        bool extended = report is VirtioNetHashReport.IPv6Ex or VirtioNetHashReport.TcpV6Ex or VirtioNetHashReport.UdpV6Ex;
-        if (extended)
-        {
-            // §5.1.6.4.3.4: the home address option's address, else the source; the type-2 routing header's
-            // address, else the destination.
-            source = headers.HomeAddressOffset >= 0 ? headers.HomeAddressOffset : source;
-            destination = headers.RoutingType2AddressOffset >= 0 ? headers.RoutingType2AddressOffset : destination;
+            if (parsed.RoutingType2AddressOffset >= 0)
+            {
+                destination = parsed.RoutingType2AddressOffset;
+            }
         }
-
-        frame.Slice(source, addressBytes).CopyTo(input);
-        frame.Slice(destination, addressBytes).CopyTo(input[addressBytes..]);
-        int length = 2 * addressBytes;
-        bool ports = report is VirtioNetHashReport.TcpV4 or VirtioNetHashReport.UdpV4 or VirtioNetHashReport.TcpV6
-            or VirtioNetHashReport.UdpV6 or VirtioNetHashReport.TcpV6Ex or VirtioNetHashReport.UdpV6Ex;
-        if (ports)
-        {
-            // Source port then destination port, both big-endian as on the wire (TCP and UDP alike).
-            frame.Slice(headers.TransportOffset, 4).CopyTo(input[length..]);
-            length += 4;
-        }
-
-        return length;
     }
+
+    /// <summary>Whether a type hashes the source and destination ports (the TCP and UDP types).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool HasPorts(VirtioNetHashReport report) =>
+        report is not (VirtioNetHashReport.IPv4 or VirtioNetHashReport.IPv6 or VirtioNetHashReport.IPv6Ex);
 }

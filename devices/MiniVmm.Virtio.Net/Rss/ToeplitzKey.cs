@@ -81,24 +81,39 @@ public sealed class ToeplitzKey
             throw new ArgumentOutOfRangeException(nameof(input), input.Length, $"at most {MaxInputBytes} bytes");
         }
 
-        // Indexes are position * 256 + byte value with position < MaxInputBytes (checked above), so every
-        // read stays inside the table: that is why the unchecked reads below are safe.
-        ref uint entries = ref MemoryMarshal.GetArrayDataReference(table);
-        ref byte bytes = ref MemoryMarshal.GetReference(input);
-        uint hash = 0;
-        int i = 0;
-        for (; i + 4 <= input.Length; i += 4)
+        return HashAt(input, 0);
+    }
+
+    /// <summary>
+    /// The Toeplitz contribution of <paramref name="bytes"/> placed at input byte <paramref name="position"/>:
+    /// the hash of a concatenation is the XOR of its parts' contributions. The caller guarantees
+    /// position + length &lt;= <see cref="MaxInputBytes"/>.
+    /// </summary>
+    internal uint HashAt(ReadOnlySpan<byte> bytes, int position)
+    {
+        if ((uint)position + (uint)bytes.Length > MaxInputBytes)
         {
-            int row = i * TableEntriesPerByte;
-            hash ^= Unsafe.Add(ref entries, row + Unsafe.Add(ref bytes, i))
-                ^ Unsafe.Add(ref entries, row + TableEntriesPerByte + Unsafe.Add(ref bytes, i + 1))
-                ^ Unsafe.Add(ref entries, row + (2 * TableEntriesPerByte) + Unsafe.Add(ref bytes, i + 2))
-                ^ Unsafe.Add(ref entries, row + (3 * TableEntriesPerByte) + Unsafe.Add(ref bytes, i + 3));
+            throw new ArgumentOutOfRangeException(nameof(position));
         }
 
-        for (; i < input.Length; i++)
+        // Every index is (position + i) * 256 + a byte value with position + i < MaxInputBytes (checked
+        // above), so every read stays inside the table: that is why the unchecked reads below are safe.
+        ref uint entries = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), position * TableEntriesPerByte);
+        ref byte input = ref MemoryMarshal.GetReference(bytes);
+        uint hash = 0;
+        int i = 0;
+        for (; i + 4 <= bytes.Length; i += 4)
         {
-            hash ^= Unsafe.Add(ref entries, (i * TableEntriesPerByte) + Unsafe.Add(ref bytes, i));
+            int row = i * TableEntriesPerByte;
+            hash ^= Unsafe.Add(ref entries, row + Unsafe.Add(ref input, i))
+                ^ Unsafe.Add(ref entries, row + TableEntriesPerByte + Unsafe.Add(ref input, i + 1))
+                ^ Unsafe.Add(ref entries, row + (2 * TableEntriesPerByte) + Unsafe.Add(ref input, i + 2))
+                ^ Unsafe.Add(ref entries, row + (3 * TableEntriesPerByte) + Unsafe.Add(ref input, i + 3));
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            hash ^= Unsafe.Add(ref entries, (i * TableEntriesPerByte) + Unsafe.Add(ref input, i));
         }
 
         return hash;
