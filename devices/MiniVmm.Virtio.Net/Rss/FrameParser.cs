@@ -100,6 +100,7 @@ public static class FrameParser
         SetTransport(frame, frame[offset + 9], offset + headerBytes, ref parsed);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ParseIPv6(ReadOnlySpan<byte> frame, int offset, ref ParsedFrame parsed)
     {
         if (frame.Length - offset < IPv6HeaderBytes || (frame[offset] >> 4) != 6)

@@ -89,6 +89,7 @@ public sealed class ToeplitzKey
     /// the hash of a concatenation is the XOR of its parts' contributions. The caller guarantees
     /// position + length &lt;= <see cref="MaxInputBytes"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint HashAt(ReadOnlySpan<byte> bytes, int position)
     {
         if ((uint)position + (uint)bytes.Length > MaxInputBytes)

@@ -29,6 +29,7 @@ public sealed class RobustnessTests
 
             hashed++;
             Assert.Contains(length, new[] { 8, 12, 32, 36 });
+            Assert.Equal(config.Toeplitz.Hash(input[..length]), result.HashValue); // in-place hashing == hashing Classify's input
             Assert.Equal(config.IndirectionTable[result.HashValue & 63], result.Queue);
             if (i % 97 == 0)
             {
