@@ -47,6 +47,8 @@ public sealed class BzImageKernel
 
     internal static BzImageKernel Parse(BootFile file, ReadOnlySpan<byte> head)
     {
+        if (head.Length < SetupHeader.RegionEnd)
+            throw file.Error($"truncated bzImage setup header (file is {file.Length} bytes)");
         SetupHeader h = SetupHeader.Parse(head);
         if (h.Version < MinimumVersion)
             throw file.Error($"bzImage boot protocol {h.VersionText} is too old (MiniVmm needs 2.06 or later)");
