@@ -6,8 +6,9 @@ namespace MiniVmm.Machine.Boot;
 /// <code>
 ///   0x00500  GDT (4 entries)                     0x20000  kernel command line
 ///   0x07000  boot_params, the "zero page"        0x9FC00  MP floating pointer + configuration table
-///   0x08FF0  initial stack (grows down)          1 MiB    kernel (ELF p_paddr, bzImage pref_address)
-///   0x09000  page tables: PML4, PDPT, 4 PDs      top      initrd, page aligned, below initrd_addr_max
+///   0x08FF0  initial stack (grows down)          0xE0000  ACPI RSDP, RSDT, XSDT, MADT
+///   0x09000  page tables: PML4, PDPT, 4 PDs      1 MiB+   kernel (ELF p_paddr, bzImage pref_address)
+///                                                top      initrd, page aligned, below initrd_addr_max
 /// </code>
 /// </summary>
 public static class BootLayout
@@ -29,7 +30,7 @@ public static class BootLayout
     /// <summary>Room for the command line, terminating NUL included (the kernel's own limit is usually smaller).</summary>
     public const ulong CommandLineAreaSize = 0x10000;
 
-    /// <summary>Start of the area e820 reports reserved (EBDA and BIOS in a PC); the MP tables live here.</summary>
+    /// <summary>Start of the area e820 reports reserved (EBDA and BIOS in a PC); the MP and ACPI tables live here.</summary>
     public const ulong ReservedLowStart = 0x9FC00;
 
     /// <summary>Where the kernel proper may start: everything below is the loader's.</summary>

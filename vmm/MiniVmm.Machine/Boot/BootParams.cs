@@ -11,6 +11,7 @@ public static class BootParams
     public const int Size = 0x1000;
 
     // Fields outside the setup header (zero-page.rst table).
+    public const int AcpiRsdpAddrOffset = 0x070;    // u64 acpi_rsdp_addr (protocol 2.14+)
     public const int ExtRamdiskImageOffset = 0x0C0; // u32 ext_ramdisk_image: bits 63..32 of ramdisk_image
     public const int ExtRamdiskSizeOffset = 0x0C4;  // u32 ext_ramdisk_size
     public const int ExtCmdLinePtrOffset = 0x0C8;   // u32 ext_cmd_line_ptr
@@ -54,6 +55,10 @@ public static class BootParams
         WriteSplit(zeroPage, SetupHeader.RamdiskImageOffset, ExtRamdiskImageOffset, ramdiskImage);
         WriteSplit(zeroPage, SetupHeader.RamdiskSizeOffset, ExtRamdiskSizeOffset, ramdiskSize);
     }
+
+    /// <summary>Tells the kernel where the RSDP is, so it need not scan for it.</summary>
+    public static void WriteAcpiRsdpAddr(Span<byte> zeroPage, ulong rsdp) =>
+        BinaryPrimitives.WriteUInt64LittleEndian(zeroPage[AcpiRsdpAddrOffset..], rsdp);
 
     public static void WriteE820(Span<byte> zeroPage, IReadOnlyList<E820Entry> entries)
     {

@@ -5,8 +5,8 @@ namespace MiniVmm.Machine.Boot;
 
 /// <summary>
 /// The Linux x86-64 boot protocol, 64-bit entry (Documentation/arch/x86/boot.rst): loads an ELF
-/// vmlinux or a bzImage, the initrd and command line, writes boot_params, GDT, page tables and MP
-/// tables (addresses in <see cref="BootLayout"/>), and returns the boot CPU's registers.
+/// vmlinux or a bzImage, the initrd and command line, writes boot_params, GDT, page tables, MP
+/// and ACPI tables (addresses in <see cref="BootLayout"/>), and returns the boot CPU's registers.
 /// </summary>
 public static class KernelLoader
 {
@@ -83,10 +83,13 @@ public static class KernelLoader
         else BootParams.WriteBuiltHeader(zeroPage, ElfCommandLineMax);
         BootParams.WriteLoaderFields(zeroPage, BootLayout.CommandLineAddress, initrdAddress, initrdSize);
         BootParams.WriteE820(zeroPage, e820);
+        BootParams.WriteAcpiRsdpAddr(zeroPage, AcpiTables.RsdpAddress);
 
         Gdt.Write(memory);
         ulong cr3 = PageTables.Write(memory);
+        // Both: MP tables for kernels built with CONFIG_X86_MPPARSE, ACPI for the rest (Debian's).
         MpTable.Write(memory, cpuCount);
+        AcpiTables.Write(memory, cpuCount);
 
         return new CpuBootState(
             Rip: kernel.EntryPoint,

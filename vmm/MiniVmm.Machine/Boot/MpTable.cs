@@ -37,6 +37,14 @@ public static class MpTable
 
     public const int IsaIrqCount = 16;
 
+    /// <summary>
+    /// The IOAPIC pin of ISA IRQ 0 (the PIT). KVM's default GSI routing (arch/x86/kvm/irq_comm.c,
+    /// default_routing) wires GSI n to IOAPIC pin n, and its in-kernel PIT raises GSI 0, so the
+    /// tables say pin 0, as Firecracker's do. A PC, and QEMU (which re-routes GSI 0 to pin 2),
+    /// say pin 2; change this only together with such a routing table.
+    /// </summary>
+    public const byte TimerPin = 0;
+
     /// <summary>Bytes of the base configuration table for cpuCount CPUs.</summary>
     public static int ConfigTableSize(int cpuCount) =>
         ConfigHeaderSize + cpuCount * ProcessorEntrySize + OtherEntrySize * (EntryCount(cpuCount) - cpuCount);
@@ -63,7 +71,7 @@ public static class MpTable
     }
 
     private static int EntryCount(int cpuCount) =>
-        cpuCount + 2 /* buses */ + 1 /* IOAPIC */ + (IsaIrqCount - 1) /* ISA IRQs but 2 */ + 2 /* LINT0, LINT1 */;
+        cpuCount + 2 /* buses */ + 1 /* IOAPIC */ + IsaIrqCount + 2 /* LINT0, LINT1 */;
 
     private static void WriteConfigTable(Span<byte> table, int cpuCount)
     {
@@ -100,13 +108,9 @@ public static class MpTable
         BinaryPrimitives.WriteUInt32LittleEndian(io[4..], (uint)BootLayout.IoApicAddress);
         at += OtherEntrySize;
 
-        // ISA IRQ n -> IOAPIC pin n, except the PIT's IRQ 0 which is wired to pin 2 (the PC's usual
-        // interrupt source override); IRQ 2 is the PIC cascade and has no entry of its own.
+        // ISA IRQ n -> IOAPIC pin n, as KVM's default routing wires them (see TimerPin).
         for (byte irq = 0; irq < IsaIrqCount; irq++)
-        {
-            if (irq == 2) continue;
-            at = WriteInterrupt(table, at, IoInterruptEntry, InterruptInt, IsaBusId, irq, ioApicId, irq == 0 ? (byte)2 : irq);
-        }
+            at = WriteInterrupt(table, at, IoInterruptEntry, InterruptInt, IsaBusId, irq, ioApicId, irq == 0 ? TimerPin : irq);
         // LINT0 is the 8259's ExtINT (virtual wire), LINT1 is NMI, on every local APIC (0xFF).
         at = WriteInterrupt(table, at, LocalInterruptEntry, InterruptExtInt, IsaBusId, 0, 0xFF, 0);
         at = WriteInterrupt(table, at, LocalInterruptEntry, InterruptNmi, IsaBusId, 0, 0xFF, 1);
