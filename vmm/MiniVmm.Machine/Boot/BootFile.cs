@@ -32,11 +32,10 @@ internal sealed class BootFile : IDisposable
     {
         if (string.IsNullOrEmpty(path)) throw new BootImageException(role, "''", "no file name given");
         if (Directory.Exists(path)) throw new BootImageException(role, path, "is a directory, not a file");
-        SafeFileHandle? handle = null;
+        SafeFileHandle handle;
         try
         {
             handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            return new BootFile(role, path, handle, RandomAccess.GetLength(handle));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -48,7 +47,15 @@ internal sealed class BootFile : IDisposable
         }
         catch (IOException e)
         {
-            handle?.Dispose();
+            throw new BootImageException(role, path, $"cannot read it ({e.Message})", e);
+        }
+        try
+        {
+            return new BootFile(role, path, handle, RandomAccess.GetLength(handle));
+        }
+        catch (IOException e)
+        {
+            handle.Dispose();
             throw new BootImageException(role, path, $"cannot read it ({e.Message})", e);
         }
     }
