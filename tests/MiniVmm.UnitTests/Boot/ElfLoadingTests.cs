@@ -121,6 +121,15 @@ public sealed class ElfLoadingTests : IDisposable
     }
 
     [Fact]
+    public void CheckCommandLine_ValidatesWithoutMemory()
+    {
+        KernelImage k = KernelLoader.Inspect(_files.Write("k", ElfImageBuilder.Typical().Build()));
+        KernelLoader.CheckCommandLine(k, "console=ttyS0");
+        var e = Assert.Throws<BootImageException>(() => KernelLoader.CheckCommandLine(k, new string('a', 3000)));
+        Assert.Equal($"command line for {k.Path}: is 3000 bytes, the kernel takes at most 2047", e.Message);
+    }
+
+    [Fact]
     public void CommandLineWithNul_IsRefused()
     {
         KernelImage k = KernelLoader.Inspect(_files.Write("k", ElfImageBuilder.Typical().Build()));

@@ -45,6 +45,13 @@ public static class KernelLoader
     }
 
     /// <summary>
+    /// Checks the command line fits the kernel (its cmdline_size, or 2047 bytes for an ELF) and has
+    /// no NUL. Cheap, for validating input before a VM exists; <see cref="Load"/> checks it too.
+    /// </summary>
+    public static void CheckCommandLine(KernelImage kernel, string commandLine) =>
+        EncodeCommandLine(kernel, commandLine);
+
+    /// <summary>
     /// Loads everything the kernel needs into guest RAM (one region at guest-physical 0) for
     /// <paramref name="cpuCount"/> CPUs and returns the boot CPU's state at the 64-bit entry.
     /// Throws <see cref="BootImageException"/> for files, command lines or RAM sizes that do not fit.
@@ -56,6 +63,7 @@ public static class KernelLoader
         ArgumentNullException.ThrowIfNull(commandLine);
         ArgumentOutOfRangeException.ThrowIfLessThan(cpuCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(cpuCount, MpTable.MaxCpuCount);
+        byte[] cmdline = EncodeCommandLine(kernel, commandLine);
 
         IReadOnlyList<E820Entry> e820 = E820Map.For(memory.SizeBytes);
         ulong ramEnd = E820Map.RamEnd(e820);
@@ -73,8 +81,8 @@ public static class KernelLoader
             ? (0UL, 0UL)
             : LoadInitrd(memory, initrdPath, kernel.End, Math.Min(ramEnd, (ulong)initrdAddrMax + 1));
 
-        uint cmdlineMax = kernel.BzImage?.Header.CmdlineSize ?? ElfCommandLineMax;
-        WriteCommandLine(memory, kernel.Path, commandLine, cmdlineMax);
+        Span<byte> cmdlineArea = memory.GetSpan(new GuestAddress(BootLayout.CommandLineAddress), (ulong)cmdline.Length);
+        cmdline.CopyTo(cmdlineArea);
 
         // boot_params, the "zero page", at 0x7000 (BootLayout.ZeroPageAddress).
         Span<byte> zeroPage = memory.GetSpan(new GuestAddress(BootLayout.ZeroPageAddress), BootLayout.ZeroPageSize);
@@ -151,17 +159,18 @@ public static class KernelLoader
         return (address, size);
     }
 
-    private static void WriteCommandLine(IGuestMemory memory, string kernelPath, string commandLine, uint kernelMax)
+    /// <summary>The command line as the kernel gets it: UTF-8 with a terminating NUL.</summary>
+    private static byte[] EncodeCommandLine(KernelImage kernel, string commandLine)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(commandLine);
-        if (Array.IndexOf(bytes, (byte)0) >= 0)
-            throw new BootImageException("command line", $"for {kernelPath}", "contains a NUL character");
+        ArgumentNullException.ThrowIfNull(commandLine);
+        byte[] bytes = Encoding.UTF8.GetBytes(commandLine + "\0");
+        if (Array.IndexOf(bytes, (byte)0) != bytes.Length - 1)
+            throw new BootImageException("command line", $"for {kernel.Path}", "contains a NUL character");
+        uint kernelMax = kernel.BzImage?.Header.CmdlineSize ?? ElfCommandLineMax;
         ulong max = Math.Min(kernelMax, BootLayout.CommandLineAreaSize - 1);
-        if ((ulong)bytes.Length > max)
-            throw new BootImageException("command line", $"for {kernelPath}", $"is {bytes.Length} bytes, the kernel takes at most {max}");
-        Span<byte> area = memory.GetSpan(new GuestAddress(BootLayout.CommandLineAddress), (ulong)bytes.Length + 1);
-        bytes.CopyTo(area);
-        area[bytes.Length] = 0;
+        if ((ulong)bytes.Length - 1 > max)
+            throw new BootImageException("command line", $"for {kernel.Path}", $"is {bytes.Length - 1} bytes, the kernel takes at most {max}");
+        return bytes;
     }
 
     private static void ZeroRange(IGuestMemory memory, GuestAddress address, ulong length)
