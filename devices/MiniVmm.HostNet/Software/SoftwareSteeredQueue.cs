@@ -1,3 +1,4 @@
+using MiniVmm.HostNet.Steering;
 using MiniVmm.Virtio.Net;
 using MiniVmm.Virtio.Net.Rss;
 
