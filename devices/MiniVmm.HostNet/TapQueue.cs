@@ -32,6 +32,9 @@ public sealed unsafe class TapQueue : INetBackendQueue, IDisposable
     /// <summary>Packets the kernel refused on write (a malformed vnet header from the guest, an oversized frame).</summary>
     public long DroppedWrites { get; private set; }
 
+    /// <summary>Packets the kernel accepted on this queue (written by the queue's worker only).</summary>
+    public long WrittenPackets { get; private set; }
+
     /// <summary>Reads one packet (vnet header + frame) into <paramref name="packet"/>; 0 when none is waiting.</summary>
     public int Read(Span<byte> packet)
     {
@@ -52,7 +55,11 @@ public sealed unsafe class TapQueue : INetBackendQueue, IDisposable
         long r;
         int errno;
         fixed (byte* p = packet) r = Transfer(p, packet.Length, write: true, out errno);
-        if (r >= 0) return true;
+        if (r >= 0)
+        {
+            WrittenPackets++;
+            return true;
+        }
         if (errno == Errno.EAGAIN) return false;
         // Guest-controlled content (bad GSO fields, too long) must never take the VMM down: drop it.
         if (errno is Errno.EINVAL or EMSGSIZE or Errno.EFAULT or Errno.ENOBUFS or Errno.EIO or EBADFD)

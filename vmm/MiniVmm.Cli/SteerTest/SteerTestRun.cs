@@ -21,15 +21,25 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
     public string BackendName { get; private set; } = "";
     public string BackendReason { get; private set; } = "";
 
+    /// <summary>
+    /// Frames to send in phase 1 instead of the standard flow set, each with the queue, hash and
+    /// report it must arrive with (tests use published vectors this way).
+    /// </summary>
+    public IReadOnlyList<(SteeringFlow Flow, FlowExpectation Expected)>? CustomFlows { get; init; }
+
+    /// <summary>The TAP of the run, once created (tests look at its per-queue counters).</summary>
+    public Tap? Tap { get; private set; }
+
     /// <summary>Serial lines that were not part of the protocol (kept for diagnostics on failure).</summary>
     public List<string> OtherLines { get; } = new();
 
     public SteerTestResult Execute()
     {
         int perKind = Math.Max(1, (options.Frames - 14 + 3) / 4);
-        IReadOnlyList<SteeringFlow> phase1 = SteeringFlowSet.Build(1, perKind);
+        IReadOnlyList<SteeringFlow> phase1 = CustomFlows?.Select(c => c.Flow).ToList() ?? SteeringFlowSet.Build(1, perKind);
         IReadOnlyList<SteeringFlow> phase2 = options.SecondPhase ? SteeringFlowSet.Build(1_000_001, perKind) : [];
-        var expected = Expect(phase1, options.Phase1).Concat(Expect(phase2, options.Phase2)).ToList();
+        IEnumerable<FlowExpectation> expected1 = CustomFlows?.Select(c => c.Expected) ?? Expect(phase1, options.Phase1);
+        var expected = expected1.Concat(Expect(phase2, options.Phase2)).ToList();
 
         string tapName = options.TapName ?? $"mvst{Environment.ProcessId % 100000}";
         using Machine.Machine machine = Machine.Machine.Create(new MachineOptions
@@ -48,6 +58,7 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
             HashReport = options.HashReport,
             Steering = options.Steering,
         });
+        Tap = nic.Tap;
         BackendName = MiniVmm.HostNet.Steering.SteeringSelector.Name(nic.Steering.Kind);
         BackendReason = nic.Steering.LogLine;
         DisableIPv6(nic.Tap.Name); // keeps the host's own router solicitations off the guest's queues
