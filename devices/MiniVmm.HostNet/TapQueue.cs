@@ -26,6 +26,17 @@ public sealed unsafe class TapQueue : INetBackendQueue, IDisposable
     /// <summary>The fd, for epoll and for TUNSETSTEERINGEBPF. Owned by the <see cref="Tap"/>.</summary>
     public FileDescriptor Handle { get; }
 
+    /// <summary>
+    /// The header in front of every packet read or written: the device's TUNSETVNETHDRSZ (12 or 20),
+    /// kept current by <see cref="Tap.SetVnetHeaderSize"/>. Hash fields are never "filled" here: only
+    /// a back end that configured the kernel to fill them says so (<see cref="Steering.HashFilledQueue"/>).
+    /// </summary>
+    public BackendHeader Header => BackendHeader.ForSize(Volatile.Read(ref _vnetHeaderBytes));
+
+    private int _vnetHeaderBytes = Tap.VnetHeaderBytes;
+
+    internal void SetVnetHeaderBytes(int bytes) => Volatile.Write(ref _vnetHeaderBytes, bytes);
+
     /// <summary>Whether the queue is attached (TUNSETQUEUE); a detached queue receives nothing.</summary>
     public bool Attached { get; internal set; } = true;
 
