@@ -41,6 +41,25 @@ public sealed class SteerTestAndCapsCliTests
     }
 
     /// <summary>
+    /// --frames accepts up to 100,000, but a TAP queue holds only tx_queue_len (1000) packets the
+    /// guest has not taken yet: a burst larger than that must be paced, not lost and then reported
+    /// as "never received" (a steering failure that is not one).
+    /// </summary>
+    [HostFact(HostNeeds.Kvm | HostNeeds.Tap)]
+    public void Steer_test_with_more_frames_than_a_tap_queue_holds_loses_none()
+    {
+        string tap = $"mvs{Random.Shared.Next(1_000_000, 9_999_999)}";
+        MinivmmProcess.Result r = MinivmmProcess.Run(null, TimeSpan.FromSeconds(180), "steer-test", "--json", "--queues", "1", "--frames", "3000", "--tap", tap);
+        Assert.False(Directory.Exists($"/sys/class/net/{tap}"), $"TAP {tap} was left behind");
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        JsonElement root = doc.RootElement;
+        int frames = root.GetProperty("frames").GetInt32(), received = root.GetProperty("received").GetInt32();
+        Assert.True(frames >= 3000, $"only {frames} frames sent");
+        Assert.True(r.ExitCode == 0 && received == frames && root.GetProperty("mismatches").GetInt32() == 0,
+            $"steer-test --queues 1 --frames 3000: exit {r.ExitCode}, {received} of {frames} frames received, {root.GetProperty("mismatches").GetInt32()} mismatches");
+    }
+
+    /// <summary>
     /// caps names the back end auto would pick, and it is the first available top down (kernel,
     /// ebpf-kfuncs, ebpf-hybrid, software) by the probe results it prints. Here root may load BPF
     /// (the differential and host tests do), so eBPF steering must be reported available.
