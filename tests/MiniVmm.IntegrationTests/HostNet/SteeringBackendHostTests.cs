@@ -39,6 +39,38 @@ public sealed class SteeringBackendHostTests
         Run(queues, tap => new SoftwareSteeringBackend(tap), SteeringBackendKind.Software);
 
     /// <summary>
+    /// docs/STEERING.md: "A queue beyond the active pair count (the guest shrank the pairs after
+    /// setting the table) wraps modulo the active pairs, as the tun series does." A table over 4
+    /// queues with only 2 of the TAP's 4 queues attached: each frame comes out of port entry % 2.
+    /// </summary>
+    [HostTheory(HostNeeds.Tap | HostNeeds.Bpf)]
+    [InlineData(SteeringBackendKind.EbpfHybrid)]
+    [InlineData(SteeringBackendKind.Software)]
+    public void Table_entries_beyond_the_active_pairs_wrap(SteeringBackendKind kind)
+    {
+        const int queues = 4, active = 2;
+        string name = TapTestKit.UniqueName();
+        using (Tap tap = Tap.Create(name, queues))
+        {
+            using ISteeringBackend backend = kind == SteeringBackendKind.Software
+                ? new SoftwareSteeringBackend(tap)
+                : new HybridEbpfSteeringBackend(tap, RssSteeringProgram.LoadEmbedded());
+            using PacketInjector injector = PacketInjector.Open(tap.Name);
+            RssConfiguration config = Configuration(queues, i => (i * 5 + 3) % queues);
+            tap.SetActiveQueues(active);
+            backend.Configure(config, active);
+
+            List<Expected> frames = Frames(config, firstId: 1).Select(f => f with { Queue = f.Queue % active }).ToList();
+            foreach (Expected f in frames) injector.Send(f.Frame);
+            Dictionary<uint, (int Port, byte[] Frame)> seen = ReadAll(backend, queues, frames);
+            var wrong = frames.Where(f => !seen.TryGetValue(f.Id, out var got) || got.Port != f.Queue)
+                .Select(f => $"frame {f.Id} ({f.Kind}): port {(seen.TryGetValue(f.Id, out var got) ? got.Port : -1)}, expected {f.Queue}").ToList();
+            Assert.True(wrong.Count == 0, $"{kind}: {wrong.Count} of {frames.Count} frames wrong:\n{string.Join("\n", wrong.Take(20))}");
+        }
+        Assert.False(TapTestKit.InterfaceExists(name), $"{name} was left behind");
+    }
+
+    /// <summary>
     /// The theories above cover ebpf-hybrid and software; a host whose probes offer another back end
     /// (kernel, ebpf-kfuncs) needs a test for it before it can be trusted, so this fails there.
     /// </summary>
