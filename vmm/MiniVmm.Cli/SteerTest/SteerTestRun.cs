@@ -69,8 +69,8 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         var deadline = DateTime.UtcNow.AddSeconds(options.TimeoutSeconds);
         using (PacketInjector injector = PacketInjector.Open(nic.Tap.Name))
         {
-            if (WaitForReady(1, machine, deadline)) Send(injector, phase1, "phase 1");
-            if (phase2.Count > 0 && WaitForReady(2, machine, deadline)) Send(injector, phase2, "phase 2");
+            if (WaitForReady(1, machine, deadline)) Send(injector, nic, phase1, "phase 1", deadline);
+            if (phase2.Count > 0 && WaitForReady(2, machine, deadline)) Send(injector, nic, phase2, "phase 2", deadline);
         }
         if (!vm.Join(Remaining(deadline)))
         {
@@ -147,15 +147,29 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         }
     }
 
-    private void Send(PacketInjector injector, IReadOnlyList<SteeringFlow> flows, string phase)
+    /// <summary>Frames allowed between the host and the guest's RX rings: below a TAP queue's 1000-packet ring and the probe's 256 buffers per queue.</summary>
+    private const int InFlightWindow = 200;
+
+    private void Send(PacketInjector injector, VirtioNetAttachment nic, IReadOnlyList<SteeringFlow> flows, string phase, DateTime deadline)
     {
         int step = Math.Max(1, flows.Count / 10);
+        ulong delivered0 = Delivered(nic);
         for (int i = 0; i < flows.Count; i++)
         {
+            // Flow control: a burst larger than a TAP queue's ring would be dropped by the kernel, not steered.
+            var spin = new SpinWait();
+            while ((ulong)i > Delivered(nic) - delivered0 + InFlightWindow && DateTime.UtcNow < deadline) spin.SpinOnce(sleep1Threshold: 20);
             injector.Send(flows[i].Frame);
             if (flows.Count >= 2000 && (i + 1) % step == 0)
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"steer-test: {phase}: sent {i + 1}/{flows.Count} frames"));
         }
+    }
+
+    private static ulong Delivered(VirtioNetAttachment nic)
+    {
+        ulong sum = 0;
+        foreach (var pair in nic.Device.Pairs) sum += pair.Counters.RxPackets;
+        return sum;
     }
 
     private static TimeSpan Remaining(DateTime deadline)
