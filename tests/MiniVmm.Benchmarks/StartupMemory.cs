@@ -7,8 +7,9 @@ namespace MiniVmm.Benchmarks;
 /// high-water mark of the whole address space) minus the Rss of the guest-RAM mapping.
 /// Guest RAM is one MAP_NORESERVE anonymous mapping as large as --memory (GuestRam.cs);
 /// its resident pages are the pages the VMM's loader and the guest touched, and they only grow
-/// (nothing here reclaims them), so at the instant of the reading VmHWM - guest Rss is the peak of
-/// everything else: runtime, heap, JIT code, stacks, the mapped binary and libraries.
+/// (nothing here reclaims them). So VmHWM - guest Rss is the peak of everything else (runtime,
+/// heap, JIT code, stacks, the mapped binary and libraries) when guest RAM did not grow after
+/// that peak, and too low by at most that growth otherwise: the true figure lies in [VmmMib, HWM].
 /// </summary>
 public readonly record struct StartupMemory(long HwmKib, long GuestRssKib)
 {
