@@ -6,7 +6,8 @@ namespace MiniVmm.Benchmarks;
 /// Issue 2's start-up target: process start to the probe's first serial byte, and the VMM's peak
 /// RSS without guest RAM (see StartupMemory), for the normal build (out/bin/minivmm) and a
 /// NativeAOT publish (out/aot/minivmm, published here when missing), without and with a 4-queue NIC.
-/// usage: MiniVmm.Benchmarks startup [--runs N] [--cli PATH]... [--no-aot]
+/// usage: MiniVmm.Benchmarks startup [--runs N] [--cli PATH]... [--no-aot] [--steering MODE]
+/// (--steering: the NIC run's steering=, default auto)
 /// </summary>
 public static class StartupBenchmark
 {
@@ -15,6 +16,7 @@ public static class StartupBenchmark
         int runs = 10;
         var clis = new List<string>();
         bool aot = true;
+        string steering = "auto";
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -22,8 +24,9 @@ public static class StartupBenchmark
                 case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out runs) && runs > 0: i++; break;
                 case "--cli" when i + 1 < args.Length: clis.Add(Path.GetFullPath(args[++i])); break;
                 case "--no-aot": aot = false; break;
+                case "--steering" when i + 1 < args.Length: steering = args[++i]; break;
                 default:
-                    Console.Error.WriteLine($"startup: bad argument '{args[i]}' (usage: startup [--runs N] [--cli PATH]... [--no-aot])");
+                    Console.Error.WriteLine($"startup: bad argument '{args[i]}' (usage: startup [--runs N] [--cli PATH]... [--no-aot] [--steering MODE])");
                     return 2;
             }
         }
@@ -37,7 +40,7 @@ public static class StartupBenchmark
         }
 
         Console.WriteLine($"load before: {Uptime()}; {Environment.ProcessorCount} CPUs; {runs} runs after 1 warm-up, per build and scenario");
-        var scenarios = new[] { new StartupScenario("probe", probe, 0), new StartupScenario("probe + 4-queue NIC", probe, 4) };
+        var scenarios = new[] { new StartupScenario("probe", probe, 0), new StartupScenario($"probe + 4-queue NIC, steering {steering}", probe, 4, steering) };
         foreach (string cli in clis)
             foreach (var scenario in scenarios)
                 Report(cli, scenario, runs);

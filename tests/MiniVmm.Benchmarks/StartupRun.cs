@@ -3,9 +3,6 @@ using Tmds.Linux;
 
 namespace MiniVmm.Benchmarks;
 
-/// <summary>What one measured `minivmm run` gave.</summary>
-public sealed record StartupSample(double FirstByteMs, double? ReadyMs, StartupMemory Memory, StartupMemory? Late);
-
 /// <summary>
 /// One `minivmm run` of the probe: the time from Process.Start to the first byte on the guest's
 /// COM1 (the VMM's stdout), then the memory reading with the process frozen by SIGSTOP.
@@ -28,7 +25,19 @@ public static class StartupRun
         using var guard = new Timer(_ => { try { p.Kill(); } catch (InvalidOperationException) { } }, null, Timeout, System.Threading.Timeout.InfiniteTimeSpan);
         p.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
         p.BeginErrorReadLine();
+        try
+        {
+            return Measured(p, watch, scenario, stderr, cli);
+        }
+        catch
+        {
+            Stop(p); // never leave a (possibly stopped) VMM or its TAP behind
+            throw;
+        }
+    }
 
+    private static StartupSample Measured(Process p, Stopwatch watch, StartupScenario scenario, System.Text.StringBuilder stderr, string cli)
+    {
         int first = p.StandardOutput.BaseStream.ReadByte();
         double firstMs = watch.Elapsed.TotalMilliseconds;
         if (first != 'p') throw Failed(p, stderr, $"first serial byte {first}, expected 'p' of \"probe: hello\"");
@@ -116,7 +125,21 @@ public static class StartupRun
 
     private static InvalidOperationException Failed(Process p, System.Text.StringBuilder stderr, string what)
     {
-        try { if (!p.HasExited) p.Kill(); p.WaitForExit(); } catch (InvalidOperationException) { }
+        Stop(p);
         lock (stderr) return new InvalidOperationException($"{what}\nstderr: {stderr}");
+    }
+
+    /// <summary>SIGTERM (the VMM removes its TAP), SIGCONT in case it is frozen, SIGKILL after 5 s.</summary>
+    private static void Stop(Process p)
+    {
+        try
+        {
+            if (p.HasExited) return;
+            LibC.kill(p.Id, LibC.SIGTERM);
+            LibC.kill(p.Id, LibC.SIGCONT);
+            if (!p.WaitForExit(5000)) p.Kill();
+            p.WaitForExit();
+        }
+        catch (InvalidOperationException) { }
     }
 }

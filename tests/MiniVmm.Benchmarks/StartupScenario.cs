@@ -5,7 +5,7 @@ namespace MiniVmm.Benchmarks;
 /// optionally with a 4-queue NIC on a TAP the VMM creates (and removes) itself, so the time and
 /// memory of the NIC set-up (steering probes, BPF load, TAP queues, workers) show.
 /// </summary>
-public sealed record StartupScenario(string Name, string ProbeImage, int NetQueues)
+public sealed record StartupScenario(string Name, string ProbeImage, int NetQueues, string Steering = "auto")
 {
     public const ulong GuestMemoryMiB = 256;
 
@@ -28,7 +28,7 @@ public sealed record StartupScenario(string Name, string ProbeImage, int NetQueu
         if (WithNet)
         {
             yield return "--net";
-            yield return $"tap={TapName},queues={NetQueues}";
+            yield return Steering == "auto" ? $"tap={TapName},queues={NetQueues}" : $"tap={TapName},queues={NetQueues},steering={Steering}";
         }
     }
 
