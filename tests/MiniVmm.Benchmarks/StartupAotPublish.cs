@@ -3,17 +3,21 @@ using System.Diagnostics;
 namespace MiniVmm.Benchmarks;
 
 /// <summary>
-/// The NativeAOT build of the CLI in out/aot: published here when it is missing or older than the
-/// normal build (a couple of minutes on these machines), with every warning of the publish shown,
-/// since a trim or AOT warning there means some code path may fail only in the AOT binary.
+/// The NativeAOT build of the CLI in out/aot, published here (a couple of minutes on these
+/// machines) when it is missing or older than any assembly of the normal build in out/bin. Every
+/// warning of the publish is shown: a trim or AOT warning means a path may fail only under AOT.
 /// </summary>
 public static class StartupAotPublish
 {
     public static string Ensure(string root)
     {
         string aot = Path.Combine(root, "out", "aot", "minivmm");
-        string normal = Path.Combine(root, "out", "bin", "minivmm.dll");
-        if (File.Exists(aot) && (!File.Exists(normal) || File.GetLastWriteTimeUtc(aot) >= File.GetLastWriteTimeUtc(normal)))
+        // Stale when any assembly of the normal build (each product layer is one) is newer.
+        string bin = Path.Combine(root, "out", "bin");
+        DateTime newest = Directory.Exists(bin)
+            ? Directory.GetFiles(bin, "*.dll").Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max()
+            : DateTime.MinValue;
+        if (File.Exists(aot) && File.GetLastWriteTimeUtc(aot) >= newest)
             return aot;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
         foreach (string a in new[] { "publish", "vmm/MiniVmm.Cli/MiniVmm.Cli.csproj", "-c", "Release", "-p:PublishAot=true", "-o", "out/aot", "-nologo" })
