@@ -1,92 +1,91 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace MiniVmm.Benchmarks;
 
 /// <summary>
-/// Process start to the guest's first serial byte, and the VMM's peak RSS without guest RAM
-/// (VmHWM minus the Rss of the guest-RAM mapping in /proc/PID/smaps), over several runs.
-/// usage: MiniVmm.Benchmarks startup [MINIVMM] [RUNS]  (MINIVMM defaults to out/bin/minivmm)
+/// Issue 2's start-up target: process start to the probe's first serial byte, and the VMM's peak
+/// RSS without guest RAM (see StartupMemory), for the normal build (out/bin/minivmm) and a
+/// NativeAOT publish (out/aot/minivmm, published here when missing), without and with a 4-queue NIC.
+/// usage: MiniVmm.Benchmarks startup [--runs N] [--cli PATH]... [--no-aot] [--steering MODE]
+/// (--steering: the NIC run's steering=, default auto)
 /// </summary>
 public static class StartupBenchmark
 {
-    private const ulong GuestMemoryBytes = 256UL << 20;
-
     public static int Run(string[] args)
     {
-        string cli = args.Length > 0 ? Path.GetFullPath(args[0]) : FindDefaultCli();
-        int runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
-        string kernel = StartupGuest.Write();
-        try
+        int runs = 10;
+        var clis = new List<string>();
+        bool aot = true;
+        string steering = "auto";
+        for (int i = 0; i < args.Length; i++)
         {
-            var firstByte = new List<double>();
-            var rss = new List<double>();
-            Measure(cli, kernel); // warm the page cache; not counted
-            for (int i = 0; i < runs; i++)
+            switch (args[i])
             {
-                var (ms, kib) = Measure(cli, kernel);
-                firstByte.Add(ms);
-                rss.Add(kib / 1024.0);
+                case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out runs) && runs > 0: i++; break;
+                case "--cli" when i + 1 < args.Length: clis.Add(Path.GetFullPath(args[++i])); break;
+                case "--no-aot": aot = false; break;
+                case "--steering" when i + 1 < args.Length: steering = args[++i]; break;
+                default:
+                    Console.Error.WriteLine($"startup: bad argument '{args[i]}' (usage: startup [--runs N] [--cli PATH]... [--no-aot] [--steering MODE])");
+                    return 2;
             }
-            Console.WriteLine($"minivmm: {cli}");
-            Console.WriteLine($"guest: generated 11-byte ELF64 (out 0x3f8 'R'; hlt), --memory 256M, {runs} runs");
-            Console.WriteLine($"start -> first serial byte: median {Median(firstByte):F1} ms, min {firstByte.Min():F1} ms, max {firstByte.Max():F1} ms");
-            Console.WriteLine($"peak RSS excluding guest RAM: median {Median(rss):F1} MiB, min {rss.Min():F1} MiB, max {rss.Max():F1} MiB");
-            return 0;
         }
-        finally
+        string root = FindRoot();
+        string probe = Path.Combine(root, "out", "guest-images", "probe.elf");
+        if (!File.Exists(probe)) { Console.Error.WriteLine($"startup: {probe} is missing; run ./build.sh first"); return 2; }
+        if (clis.Count == 0)
         {
-            File.Delete(kernel);
+            clis.Add(Path.Combine(root, "out", "bin", "minivmm"));
+            if (aot) clis.Add(StartupAotPublish.Ensure(root));
         }
-    }
 
-    private static (double Ms, long PeakKib) Measure(string cli, string kernel)
-    {
-        var start = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "run", "--kernel", kernel, "--memory", "256M" }) start.ArgumentList.Add(a);
-        var watch = Stopwatch.StartNew();
-        using var p = Process.Start(start)!;
-        int b = p.StandardOutput.BaseStream.ReadByte();
-        double ms = watch.Elapsed.TotalMilliseconds;
-        if (b != 'R') throw new InvalidOperationException($"unexpected first byte {b}: {p.StandardError.ReadToEnd()}");
-        Thread.Sleep(100); // let start-up finish settling (JIT of the idle paths) before reading the peak
-        long hwm = ReadStatusKib(p.Id, "VmHWM:");
-        long guest = GuestRamRssKib(p.Id);
-        p.Kill(entireProcessTree: false);
-        p.WaitForExit();
-        return (ms, hwm - guest);
-    }
-
-    private static long ReadStatusKib(int pid, string key)
-    {
-        string line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(key, StringComparison.Ordinal));
-        return long.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>The Rss of the anonymous mapping exactly as large as guest RAM.</summary>
-    private static long GuestRamRssKib(int pid)
-    {
-        bool inGuestRam = false;
-        foreach (string line in File.ReadLines($"/proc/{pid}/smaps"))
-        {
-            if (line.StartsWith("Size:", StringComparison.Ordinal))
-                inGuestRam = long.Parse(line[5..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024 == (long)GuestMemoryBytes;
-            else if (inGuestRam && line.StartsWith("Rss:", StringComparison.Ordinal))
-                return long.Parse(line[4..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        }
+        Console.WriteLine($"load before: {Uptime()}; {Environment.ProcessorCount} CPUs; {runs} runs after 1 warm-up, per build and scenario");
+        var scenarios = new[] { new StartupScenario("probe", probe, 0), new StartupScenario($"probe + 4-queue NIC, steering {steering}", probe, 4, steering) };
+        foreach (string cli in clis)
+            foreach (var scenario in scenarios)
+                Report(cli, scenario, runs);
+        Console.WriteLine($"load after: {Uptime()}");
         return 0;
     }
 
-    private static double Median(List<double> values)
+    private static void Report(string cli, StartupScenario scenario, int runs)
     {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        StartupRun.Measure(cli, scenario); // warm the page cache; not counted
+        var samples = new List<StartupSample>();
+        for (int i = 0; i < runs; i++) samples.Add(StartupRun.Measure(cli, scenario));
+        Console.WriteLine();
+        Console.WriteLine($"== {scenario.Name}: {scenario.Display(cli)}");
+        Console.WriteLine($"   start -> first serial byte:  {Stats(samples.Select(s => s.FirstByteMs), "ms")}");
+        if (scenario.WithNet)
+            Console.WriteLine($"   start -> \"probe: ready\":     {Stats(samples.Select(s => s.ReadyMs!.Value), "ms")}");
+        string at = scenario.WithNet ? "at \"probe: ready\"" : "at first byte";
+        Console.WriteLine($"   peak RSS w/o guest RAM {at}: {Stats(samples.Select(s => s.Memory.VmmMib), "MiB")}");
+        Console.WriteLine($"   (VmHWM {Stats(samples.Select(s => s.Memory.HwmKib / 1024.0), "MiB")}; guest RAM resident {Stats(samples.Select(s => s.Memory.GuestMib), "MiB")})");
+        var late = samples.Where(s => s.Late is not null).Select(s => s.Late!.Value).ToList();
+        if (!scenario.WithNet)
+            Console.WriteLine(late.Count == 0
+                ? "   at \"probe: net none\": no reading (the VMM always exited first)"
+                : $"   peak RSS w/o guest RAM at \"probe: net none\" ({late.Count} of {runs} caught): {Stats(late.Select(m => m.VmmMib), "MiB")}");
     }
 
-    private static string FindDefaultCli()
+    private static string Stats(IEnumerable<double> values, string unit)
+    {
+        var sorted = values.Order().ToList();
+        double median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return string.Create(CultureInfo.InvariantCulture, $"median {median:F1} {unit} (min {sorted[0]:F1}, max {sorted[^1]:F1})");
+    }
+
+    private static string Uptime()
+    {
+        string[] avg = File.ReadAllText("/proc/loadavg").Split(' ');
+        return $"load average {avg[0]}, {avg[1]}, {avg[2]}";
+    }
+
+    private static string FindRoot()
     {
         string? dir = AppContext.BaseDirectory;
         while (dir is not null && !File.Exists(Path.Combine(dir, "MiniVmm.sln"))) dir = Path.GetDirectoryName(dir);
-        return Path.Combine(dir ?? ".", "out", "bin", "minivmm");
+        if (dir is null) throw new InvalidOperationException($"no MiniVmm.sln above {AppContext.BaseDirectory}");
+        return dir;
     }
 }
