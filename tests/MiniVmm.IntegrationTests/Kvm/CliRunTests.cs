@@ -1,3 +1,4 @@
+using MiniVmm.UnitTests.Fakes;
 using System.Diagnostics;
 using System.Text.Json;
 using MiniVmm.IntegrationTests.Infrastructure;

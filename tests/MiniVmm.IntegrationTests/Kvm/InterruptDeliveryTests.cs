@@ -1,3 +1,4 @@
+using MiniVmm.UnitTests.Fakes;
 using System.Buffers.Binary;
 using System.Text;
 using MiniVmm.IntegrationTests.Infrastructure;

@@ -1,3 +1,4 @@
+using MiniVmm.UnitTests.Fakes;
 using System.Text;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Machine;

@@ -1,3 +1,4 @@
+using MiniVmm.UnitTests.Fakes;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Machine;
 using MiniVmm.Machine.Buses;
