@@ -11,7 +11,8 @@ public static class SteeringCapsProbe
 {
     public static CapsSection Probe()
     {
-        var caps = new KernelSteeringCapabilities(new BpfSteeringProbe());
+        using var bpf = new BpfSteeringProbe();
+        var caps = new KernelSteeringCapabilities(bpf);
         var items = new List<CapsItem>
         {
             CapsItem.Of("tun_hash_ioctls", caps.TunHashIoctls.Available),

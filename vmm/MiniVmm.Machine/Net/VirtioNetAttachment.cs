@@ -93,11 +93,12 @@ public sealed class VirtioNetAttachment : IDisposable
         int pairs = options.Queues ?? Math.Clamp(machine.CpuCount, 1, VirtioNetOptions.MaxQueuePairsLimit);
         Tap tap = options.Fds is { Count: > 0 } fds ? Tap.Adopt(fds) : Tap.CreateOrAttach(options.TapName!, pairs);
         ISteeringBackend? backend = null;
+        using var bpf = new BpfSteeringProbe();
         try
         {
-            capabilities ??= new KernelSteeringCapabilities(new BpfSteeringProbe());
+            capabilities ??= new KernelSteeringCapabilities(bpf);
             SteeringChoice choice = SteeringSelector.Choose(options.Steering, capabilities, options.HashReport);
-            backend = SteeringBackends.Create(choice, tap);
+            backend = SteeringBackends.Create(choice, tap, bpf.TakeProgram);
             var attachment = new VirtioNetAttachment(machine, tap, choice, backend, options);
             machine.Own(attachment);
             return attachment;
