@@ -73,33 +73,6 @@ public sealed class SteeringExchange : IDisposable
     }
 
     /// <summary>
-    /// Called by the worker of <paramref name="target"/> only: hands every waiting packet to
-    /// <paramref name="sink"/> until the rings are empty or the sink is full (then the packet stays
-    /// and the worker calls again after the guest's next RX kick). Returns the packets delivered.
-    /// </summary>
-    public int Drain(int target, PacketSink sink)
-    {
-        int delivered = 0;
-        while (true)
-        {
-            for (int s = 0; s < QueuePairs; s++)
-            {
-                PacketRing? ring = _rings[s, target];
-                if (ring is null) continue;
-                while (ring.TryPeek(out ReadOnlySpan<byte> packet))
-                {
-                    if (!sink(packet)) return delivered;
-                    ring.Release();
-                    delivered++;
-                }
-            }
-            // The producer's fence pairs with this one: either we see its packet now, or it saw us idle and signalled.
-            Interlocked.MemoryBarrier();
-            if (AllEmpty(target)) return delivered;
-        }
-    }
-
-    /// <summary>
     /// Called by the worker of <paramref name="target"/> only: copies the oldest waiting packet from
     /// any source into <paramref name="destination"/> and returns its length, or 0 when nothing waits.
     /// Sources are visited round-robin so one busy source cannot starve the others. A packet larger
@@ -134,14 +107,5 @@ public sealed class SteeringExchange : IDisposable
     public void Dispose()
     {
         foreach (EventFd? e in _wakeups) e?.Dispose();
-    }
-
-    private bool AllEmpty(int target)
-    {
-        for (int s = 0; s < QueuePairs; s++)
-        {
-            if (_rings[s, target] is { IsEmpty: false }) return false;
-        }
-        return true;
     }
 }

@@ -4,8 +4,17 @@ namespace MiniVmm.UnitTests.HostNet;
 
 public sealed class SteeringExchangeTests
 {
+    private static List<byte> ReceiveAll(SteeringExchange exchange, int target)
+    {
+        var got = new List<byte>();
+        Span<byte> buffer = stackalloc byte[64];
+        int n;
+        while ((n = exchange.TryReceive(target, buffer)) > 0) got.AddRange(buffer[..n].ToArray());
+        return got;
+    }
+
     [Fact]
-    public void Forward_WakesTheTargetOnlyWhenItsRingWasEmpty_AndDrainDeliversInOrder()
+    public void Forward_WakesTheTargetOnlyWhenItsRingWasEmpty_AndEachSourceStaysInOrder()
     {
         using var exchange = new SteeringExchange(3, ringBytes: 1024);
         Assert.True(exchange.Forward(0, 2, [1]));
@@ -14,22 +23,19 @@ public sealed class SteeringExchangeTests
         Assert.Equal(2UL, exchange.WakeupOf(2).Drain()); // one per ring that went from empty to non-empty
         Assert.Equal(0UL, exchange.WakeupOf(1).Drain());
 
-        var got = new List<byte>();
-        Assert.Equal(3, exchange.Drain(2, p => { got.Add(p[0]); return true; }));
-        Assert.Equal([1, 2, 3], got);
-        Assert.Equal(0, exchange.Drain(2, _ => true));
+        List<byte> got = ReceiveAll(exchange, 2);
+        Assert.Equal([1, 3, 2], got); // round-robin over sources, FIFO within a source
+        Assert.Equal(0, exchange.TryReceive(2, new byte[8]));
     }
 
     [Fact]
-    public void Drain_StopsWhenTheSinkIsFull_AndKeepsThePacket()
+    public void A_packet_larger_than_the_destination_is_dropped_and_counted()
     {
         using var exchange = new SteeringExchange(2, ringBytes: 1024);
-        exchange.Forward(0, 1, [7]);
+        exchange.Forward(0, 1, new byte[32]);
         exchange.Forward(0, 1, [8]);
-        Assert.Equal(0, exchange.Drain(1, _ => false));
-        var got = new List<byte>();
-        Assert.Equal(2, exchange.Drain(1, p => { got.Add(p[0]); return true; }));
-        Assert.Equal([7, 8], got);
+        Assert.Equal(1, exchange.TryReceive(1, new byte[16])); // the 32-byte packet is skipped, the next one fits
+        Assert.Equal(1, exchange.OversizedPackets);
     }
 
     [Fact]
@@ -70,13 +76,14 @@ public sealed class SteeringExchangeTests
             // Safe: poll reads and writes the one local pollfd.
             unsafe { Assert.Equal(1, Tmds.Linux.LibC.poll(&poll, 1, 5000)); }
             exchange.WakeupOf(0).Drain();
-            received += exchange.Drain(0, p =>
+            var p = new byte[16];
+            while (exchange.TryReceive(0, p) > 0)
             {
-                int source = p[0], id = BitConverter.ToInt32(p[1..]);
+                int source = p[0], id = BitConverter.ToInt32(p, 1);
                 if (id != next[source]) throw new InvalidDataException($"source {source}: got {id}, expected {next[source]}");
                 next[source]++;
-                return true;
-            });
+                received++;
+            }
         }
         foreach (Thread t in producers) t.Join();
         Assert.Equal(3 * perProducer, received);
