@@ -36,6 +36,31 @@ public sealed record RssConfiguration
     /// <summary>True for RSS_CONFIG (steer by the table); false for HASH_CONFIG (hash report only).</summary>
     public bool SteeringEnabled { get; init; } = true;
 
+    private ToeplitzKey? toeplitz;
+
+    /// <summary>
+    /// The Toeplitz tables for <see cref="Key"/>, built on first use and cached. A `with` copy that
+    /// changes Key gets new tables (the cache remembers which array it was built from); the Key array
+    /// must not be modified in place once hashing has started.
+    /// </summary>
+    public ToeplitzKey Toeplitz
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            ToeplitzKey? cached = toeplitz;
+            return cached is not null && ReferenceEquals(cached.Source, Key) ? cached : BuildToeplitz();
+        }
+    }
+
+    private ToeplitzKey BuildToeplitz()
+    {
+        // A race builds the tables twice, both correct: no lock needed on the receive path.
+        var built = new ToeplitzKey(Key);
+        toeplitz = built;
+        return built;
+    }
+
     /// <summary>The queue a hash selects: table[hash &amp; (length - 1)].</summary>
     public ushort QueueForHash(uint hash) => IndirectionTable[(int)(hash & (uint)(IndirectionTable.Length - 1))];
 

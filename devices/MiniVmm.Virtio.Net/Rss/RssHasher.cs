@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+
+namespace MiniVmm.Virtio.Net.Rss;
+
+/// <summary>
+/// The managed RSS engine: classify a received frame, pick the hash type and fields as virtio 1.2
+/// §5.1.6.4.3 says, Toeplitz-hash them and pick the queue as §5.1.6.5.7.3 says. Allocation-free;
+/// any byte sequence is safe input.
+/// </summary>
+public static class RssHasher
+{
+    /// <summary>Size of the buffer <see cref="Classify"/> needs: the longest hash input (IPv6 + ports).</summary>
+    public const int MaxInputBytes = ToeplitzKey.MaxInputBytes;
+
+    /// <summary>Hash value, report type and receive queue for <paramref name="frame"/> under <paramref name="config"/>.</summary>
+    public static RssResult Compute(ReadOnlySpan<byte> frame, RssConfiguration config)
+    {
+        ParsedFrame parsed = default;
+        FrameParser.Parse(frame, ref parsed);
+        VirtioNetHashReport report = Select(parsed.Network, parsed.Transport, parsed.HasIPv6ExtensionHeaders, config.HashTypes);
+        if (report == VirtioNetHashReport.None)
+        {
+            // §5.1.6.5.7.3: "If the device did not calculate the hash for the specific packet, the device
+            // directs the packet to the receiveq specified by unclassified_queue".
+            return new RssResult(0, VirtioNetHashReport.None, config.UnclassifiedQueue);
+        }
+
+        // Hash the fields where they lie in the frame (no copy): Toeplitz of a concatenation is the XOR
+        // of each part's contribution at its position. Same input as Classify writes out.
+        ToeplitzKey key = config.Toeplitz;
+        int addressBytes = parsed.Network == NetworkLayer.IPv4 ? 4 : 16;
+        GetAddressOffsets(parsed, report, out int source, out int destination);
+        uint hash = key.HashAt(frame.Slice(source, addressBytes), 0) ^ key.HashAt(frame.Slice(destination, addressBytes), addressBytes);
+        if (HasPorts(report))
+        {
+            hash ^= key.HashAt(frame.Slice(parsed.TransportOffset, 4), 2 * addressBytes);
+        }
+
+        return new RssResult(hash, report, QueueFor(hash, config));
+    }
+
+    /// <summary>
+    /// §5.1.6.5.7.3: "Apply indirection_table_mask to the calculated hash and use the result as the index in
+    /// the indirection table". The mask is the table length minus one; an empty table (never accepted from
+    /// a driver) sends everything to the unclassified queue rather than failing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort QueueFor(uint hash, RssConfiguration config)
+    {
+        ushort[] table = config.IndirectionTable;
+        return table.Length == 0
+            ? config.UnclassifiedQueue
+            : table[(int)(hash & (uint)(table.Length - 1))];
+    }
+
+    /// <summary>
+    /// Chooses the hash type for <paramref name="frame"/> among <paramref name="types"/> and writes the bytes
+    /// to hash into <paramref name="input"/> (at least <see cref="MaxInputBytes"/> long). Returns the report
+    /// code of the chosen type (None, with <paramref name="inputLength"/> 0, when nothing is hashed).
+    /// </summary>
+    public static VirtioNetHashReport Classify(ReadOnlySpan<byte> frame, VirtioNetHashTypes types, Span<byte> input, out int inputLength)
+    {
+        if (input.Length < MaxInputBytes)
+        {
+            throw new ArgumentException($"needs {MaxInputBytes} bytes", nameof(input));
+        }
+
+        ParsedFrame parsed = default;
+        FrameParser.Parse(frame, ref parsed);
+        VirtioNetHashReport report = Select(parsed.Network, parsed.Transport, parsed.HasIPv6ExtensionHeaders, types);
+        inputLength = 0;
+        if (report == VirtioNetHashReport.None)
+        {
+            return report;
+        }
+
+        int addressBytes = parsed.Network == NetworkLayer.IPv4 ? 4 : 16;
+        GetAddressOffsets(parsed, report, out int source, out int destination);
+        frame.Slice(source, addressBytes).CopyTo(input);
+        frame.Slice(destination, addressBytes).CopyTo(input[addressBytes..]);
+        inputLength = 2 * addressBytes;
+        if (HasPorts(report))
+        {
+            // Source port then destination port, both big-endian as on the wire (TCP and UDP alike).
+            frame.Slice(parsed.TransportOffset, 4).CopyTo(input[inputLength..]);
+            inputLength += 4;
+        }
+
+        return report;
+    }
+
+    /// <summary>
+    /// The hash type virtio 1.2 §5.1.6.4.3.2–4 picks for a parsed frame under the enabled
+    /// <paramref name="types"/> (None: "the device does not calculate the hash").
+    /// </summary>
+    public static VirtioNetHashReport SelectHashType(in FrameHeaders headers, VirtioNetHashTypes types) =>
+        Select(headers.Network, headers.Transport, headers.HasIPv6ExtensionHeaders, types);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static VirtioNetHashReport Select(NetworkLayer network, TransportLayer transport, bool hasExtensionHeaders, VirtioNetHashTypes types)
+    {
+        bool tcp = transport == TransportLayer.Tcp;
+        bool udp = transport == TransportLayer.Udp;
+        switch (network)
+        {
+            case NetworkLayer.IPv4:
+                // §5.1.6.4.3.2: TCPv4 if set and TCP header, else UDPv4 if set and UDP header, else IPv4 if set.
+                if (tcp && (types & VirtioNetHashTypes.TcpV4) != 0) return VirtioNetHashReport.TcpV4;
+                if (udp && (types & VirtioNetHashTypes.UdpV4) != 0) return VirtioNetHashReport.UdpV4;
+                if ((types & VirtioNetHashTypes.IPv4) != 0) return VirtioNetHashReport.IPv4;
+                return VirtioNetHashReport.None;
+
+            case NetworkLayer.IPv6:
+                if (hasExtensionHeaders)
+                {
+                    // §5.1.6.4.3.4: TCP_EX, else UDP_EX, else IP_EX, "Else skip IPv6 extension headers and
+                    // calculate the hash as defined for an IPv6 packet without extension headers".
+                    if (tcp && (types & VirtioNetHashTypes.TcpV6Ex) != 0) return VirtioNetHashReport.TcpV6Ex;
+                    if (udp && (types & VirtioNetHashTypes.UdpV6Ex) != 0) return VirtioNetHashReport.UdpV6Ex;
+                    if ((types & VirtioNetHashTypes.IPv6Ex) != 0) return VirtioNetHashReport.IPv6Ex;
+                }
+
+                // §5.1.6.4.3.3: TCPv6, else UDPv6, else IPv6.
+                if (tcp && (types & VirtioNetHashTypes.TcpV6) != 0) return VirtioNetHashReport.TcpV6;
+                if (udp && (types & VirtioNetHashTypes.UdpV6) != 0) return VirtioNetHashReport.UdpV6;
+                if ((types & VirtioNetHashTypes.IPv6) != 0) return VirtioNetHashReport.IPv6;
+                return VirtioNetHashReport.None;
+
+            default:
+                return VirtioNetHashReport.None;
+        }
+    }
+
+    /// <summary>The hash type bit of a report code: §5.1.6.4.4 "VIRTIO_NET_HASH_TYPE_XXX = 1 &lt;&lt; (VIRTIO_NET_HASH_REPORT_XXX - 1)".</summary>
+    public static VirtioNetHashTypes TypeOf(VirtioNetHashReport report) =>
+        report is > VirtioNetHashReport.None and <= VirtioNetHashReport.UdpV6Ex
+            ? (VirtioNetHashTypes)(1u << ((int)report - 1))
+            : VirtioNetHashTypes.None;
+
+    /// <summary>
+    /// §5.1.6.4.3.4: the _EX types hash the home address option's address instead of the source and the
+    /// type-2 routing header's address instead of the destination, each only when present.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GetAddressOffsets(in ParsedFrame parsed, VirtioNetHashReport report, out int source, out int destination)
+    {
+        source = parsed.SourceAddressOffset;
+        destination = parsed.DestinationAddressOffset;
+        if (report >= VirtioNetHashReport.IPv6Ex)
+        {
+            if (parsed.HomeAddressOffset >= 0)
+            {
+                source = parsed.HomeAddressOffset;
+            }
+
+            if (parsed.RoutingType2AddressOffset >= 0)
+            {
+                destination = parsed.RoutingType2AddressOffset;
+            }
+        }
+    }
+
+    /// <summary>Whether a type hashes the source and destination ports (the TCP and UDP types).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool HasPorts(VirtioNetHashReport report) =>
+        report is not (VirtioNetHashReport.IPv4 or VirtioNetHashReport.IPv6 or VirtioNetHashReport.IPv6Ex);
+}
