@@ -1,3 +1,4 @@
+using MiniVmm.Benchmarks.Peer;
 using MiniVmm.Benchmarks.Tap;
 
 namespace MiniVmm.Benchmarks;
@@ -11,6 +12,7 @@ public static class Program
         ["bpf"] = BpfBenchmark.Run,
         ["rss"] = RssBenchmark.Run,
         ["tap"] = TapBenchmark.Run,
+        ["qemu"] = QemuBenchmark.Run,
     };
 
     public static int Main(string[] args)
