@@ -1,5 +1,6 @@
 using MiniVmm.Native;
 using MiniVmm.Native.Net;
+using MiniVmm.Virtio.Net;
 using Tmds.Linux;
 
 namespace MiniVmm.HostNet;
@@ -9,7 +10,7 @@ namespace MiniVmm.HostNet;
 /// each packet being the vnet header followed by the Ethernet frame. The device's per-pair
 /// back-end port. Single-threaded by design: only its queue-pair worker calls Read and Write.
 /// </summary>
-public sealed unsafe class TapQueue : IDisposable
+public sealed unsafe class TapQueue : INetBackendQueue, IDisposable
 {
     private const int EBADFD = 77, EMSGSIZE = 90;
 

@@ -50,7 +50,7 @@ static void report(const struct rx_record *r)
 
 unsigned long rx_phase(struct net *n, long expect)
 {
-	unsigned long frames = 0;
+	unsigned long frames = 0, marked = 0;   /* marked: frames with an MVID id; only they count toward expect */
 	uint64_t start = rdtsc(), last = start, first = 0;
 	uint64_t wait = ms_to_tsc(cfg.wait_ms), idle = ms_to_tsc(cfg.idle_ms);
 	bool hash = has(n, VIRTIO_NET_F_HASH_REPORT);
@@ -73,6 +73,7 @@ unsigned long rx_phase(struct net *n, long expect)
 				uint16_t hr = hash ? *(const uint16_t *)(b + 16) : 0;
 				struct rx_record r = { frame_id(b + n->hdr_len, flen), hv, (uint16_t)q, hr, flen };
 				report(&r);
+				marked += r.id >= 0;
 				n->rx_frames[q]++;
 				frames++;
 				virtq_push(vq, (uint16_t)id);   /* recycle: same buffer, same descriptor */
@@ -88,7 +89,7 @@ unsigned long rx_phase(struct net *n, long expect)
 			if (!first)
 				first = now;
 		}
-		if (expect > 0 && frames >= (unsigned long)expect)
+		if (expect > 0 && marked >= (unsigned long)expect)
 			break;
 		if (frames ? now - last > idle : now - start > wait)
 			break;

@@ -12,6 +12,8 @@ public static class Program
     public static readonly CliCommand[] Commands =
     [
         new("run", "boot a guest kernel (ELF vmlinux, bzImage, or the probe)", RunCommand.Execute),
+        new("steer-test", "prove every flow lands on the queue RSS says, with the right hash", SteerTestCommand.Execute),
+        new("rss", "explain the RSS hash and queue of Ethernet frames given as hex", args => RssCommand.Run(args, Console.In, Console.Out, Console.Error)),
         new("caps", "what this host offers: KVM capabilities, PVM, TAP multiqueue", CapsCommand.Execute),
         new("help", "show this help, or a command's: minivmm help run", HelpCommand.Execute),
     ];

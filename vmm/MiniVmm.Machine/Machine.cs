@@ -5,6 +5,7 @@ using MiniVmm.Machine.Devices;
 using MiniVmm.Machine.Pci;
 using MiniVmm.Machine.Runtime;
 using MiniVmm.Memory;
+using MiniVmm.Virtio.Pci;
 
 namespace MiniVmm.Machine;
 
@@ -95,12 +96,31 @@ public sealed class Machine : IDisposable
         }
     }
 
-    /// <summary>Puts a PCI function on bus 0 and its BARs on the MMIO bus; returns its device number.</summary>
-    public int AddPciFunction(IPciFunction function)
+    /// <summary>
+    /// Puts a PCI function on bus 0 and its BARs on the MMIO bus (and again wherever the guest moves
+    /// them); returns its device number.
+    /// </summary>
+    public int AddPciDevice(IPciDevice device)
     {
-        int device = Pci.Attach(function);
-        foreach (PciBar bar in function.Bars) MmioBus.Register(bar.Address.Value, bar.SizeBytes, new PciBarWindow(function, bar.Index));
-        return device;
+        int number = Pci.Attach(device);
+        var mapped = new List<ulong>();
+        void Map()
+        {
+            lock (mapped)
+            {
+                foreach (ulong start in mapped) MmioBus.Unregister(start);
+                mapped.Clear();
+                foreach (PciBar bar in device.Bars)
+                {
+                    if (bar.Address.Value == 0) continue; // the guest is sizing or has not placed it
+                    MmioBus.Register(bar.Address.Value, bar.SizeBytes, new PciBarWindow(device, bar.Index));
+                    mapped.Add(bar.Address.Value);
+                }
+            }
+        }
+        Map();
+        device.BarsChanged += Map;
+        return number;
     }
 
     /// <summary>MSI(-X) delivery for a device with <paramref name="vectorCount"/> vectors; disposed with the machine.</summary>

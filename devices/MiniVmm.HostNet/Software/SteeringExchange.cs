@@ -15,6 +15,8 @@ public sealed class SteeringExchange : IDisposable
     private readonly PacketRing?[,] _rings;   // [source, target]; null on the diagonal
     private readonly long[] _dropped;         // per source, written by that source's worker only
     private readonly EventFd[] _wakeups;
+    private readonly int[] _nextSource;       // per target, touched by that target's worker only
+    private long _oversized;
 
     public SteeringExchange(int queuePairs, int ringBytes = DefaultRingBytes)
     {
@@ -23,6 +25,7 @@ public sealed class SteeringExchange : IDisposable
         _rings = new PacketRing?[queuePairs, queuePairs];
         _dropped = new long[queuePairs];
         _wakeups = new EventFd[queuePairs];
+        _nextSource = new int[queuePairs];
         try
         {
             for (int t = 0; t < queuePairs; t++) _wakeups[t] = new EventFd();
@@ -95,6 +98,38 @@ public sealed class SteeringExchange : IDisposable
             if (AllEmpty(target)) return delivered;
         }
     }
+
+    /// <summary>
+    /// Called by the worker of <paramref name="target"/> only: copies the oldest waiting packet from
+    /// any source into <paramref name="destination"/> and returns its length, or 0 when nothing waits.
+    /// Sources are visited round-robin so one busy source cannot starve the others. A packet larger
+    /// than <paramref name="destination"/> is dropped and counted.
+    /// </summary>
+    public int TryReceive(int target, Span<byte> destination)
+    {
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            for (int i = 0; i < QueuePairs; i++)
+            {
+                int s = _nextSource[target];
+                _nextSource[target] = s + 1 == QueuePairs ? 0 : s + 1;
+                PacketRing? ring = _rings[s, target];
+                if (ring is null || !ring.TryPeek(out ReadOnlySpan<byte> packet)) continue;
+                int length = packet.Length;
+                bool fits = length <= destination.Length;
+                if (fits) packet.CopyTo(destination);
+                ring.Release();
+                if (fits) return length;
+                Interlocked.Increment(ref _oversized);
+            }
+            // The producer's fence pairs with this one: either we see its packet now, or it saw us idle and signalled.
+            Interlocked.MemoryBarrier();
+        }
+        return 0;
+    }
+
+    /// <summary>Packets dropped by <see cref="TryReceive"/> because they did not fit the destination.</summary>
+    public long OversizedPackets => Interlocked.Read(ref _oversized);
 
     public void Dispose()
     {

@@ -18,7 +18,7 @@ public static class SteeringFlowSet
         for (int i = 0; i < flowsPerKind; i++)
         {
             ushort port = (ushort)(40000 + (i * 7919 % 20000));
-            string v4 = $"192.0.2.{10 + i}";
+            string v4 = $"192.0.2.{10 + i % 240}"; // flows beyond 240 differ by source port
             string v6 = $"2001:db8:1::{10 + i:x}";
             Add("ipv4-tcp", new FrameBuilder().IPv4(v4, "198.51.100.1").Tcp(port, 80).WithPayloadLength(32));
             Add("ipv4-udp", new FrameBuilder().IPv4(v4, "198.51.100.1").Udp(port, 53).WithPayloadLength(32));

@@ -61,6 +61,17 @@ public sealed record RssConfiguration
         return built;
     }
 
+    /// <summary>Equal when every setting is (key and table by content); the cached tables do not count.</summary>
+    public bool Equals(RssConfiguration? other) =>
+        other is not null
+        && HashTypes == other.HashTypes
+        && UnclassifiedQueue == other.UnclassifiedQueue
+        && SteeringEnabled == other.SteeringEnabled
+        && Key.AsSpan().SequenceEqual(other.Key)
+        && IndirectionTable.AsSpan().SequenceEqual(other.IndirectionTable);
+
+    public override int GetHashCode() => HashCode.Combine(HashTypes, UnclassifiedQueue, SteeringEnabled, Key.Length, IndirectionTable.Length);
+
     /// <summary>The queue a hash selects: table[hash &amp; (length - 1)].</summary>
     public ushort QueueForHash(uint hash) => IndirectionTable[(int)(hash & (uint)(IndirectionTable.Length - 1))];
 

@@ -8,6 +8,8 @@
  * usage: toeplitz_ref FRAMES_FILE ITERATIONS HASH_TYPES TABLE_LENGTH
  *   FRAMES_FILE: records of u16 little-endian length + frame bytes.
  * prints: ns_per_frame=<float> checksum=0x<hex> frames=<n>
+ * With ITERATIONS 0 it prints one line per frame instead: <hash hex> <report> <queue>
+ * (the unit tests compare that with the managed engine).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -210,16 +212,17 @@ int main(int argc, char **argv)
     FILE *file = fopen(argv[1], "rb");
     if (!file) { perror(argv[1]); return 2; }
     long iterations = atol(argv[2]);
+    if (iterations < 0) { fprintf(stderr, "bad iterations\n"); return 2; }
     uint32_t types = (uint32_t)strtoul(argv[3], NULL, 0);
     uint32_t table_len = (uint32_t)strtoul(argv[4], NULL, 0);
     if (table_len == 0 || table_len > 128 || (table_len & (table_len - 1))) { fprintf(stderr, "bad table length\n"); return 2; }
 
-    static uint8_t data[1 << 20];
-    static int offsets[4096], lengths[4096];
+    static uint8_t data[1 << 24];
+    static int offsets[1 << 18], lengths[1 << 18];
     int count = 0;
     size_t used = 0;
     uint8_t lenbuf[2];
-    while (count < 4096 && fread(lenbuf, 1, 2, file) == 2) {
+    while (count < (1 << 18) && fread(lenbuf, 1, 2, file) == 2) {
         int len = lenbuf[0] | (lenbuf[1] << 8);
         if (used + len > sizeof(data) || fread(data + used, 1, len, file) != (size_t)len) { fprintf(stderr, "bad frames file\n"); return 2; }
         offsets[count] = (int)used; lengths[count] = len; used += len; count++;
@@ -231,6 +234,14 @@ int main(int argc, char **argv)
     build_tables(default_key, sizeof(default_key));
     uint16_t table[128];
     for (uint32_t i = 0; i < table_len; i++) table[i] = (uint16_t)(i % 4);
+
+    if (iterations == 0) {
+        for (int i = 0; i < count; i++) {
+            struct result r = compute(data + offsets[i], lengths[i], types, table, table_len, 0);
+            printf("%08x %d %u\n", r.hash, r.report, r.queue);
+        }
+        return 0;
+    }
 
     uint32_t checksum = 0;
     struct timespec start, end;

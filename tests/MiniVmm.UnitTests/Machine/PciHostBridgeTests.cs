@@ -1,16 +1,29 @@
 using System.Buffers.Binary;
 using MiniVmm.Machine.Pci;
+using MiniVmm.Virtio.Pci;
 
 namespace MiniVmm.UnitTests.Machine;
 
 public sealed class PciHostBridgeTests
 {
-    private sealed class FakeFunction : IPciFunction
+    private sealed class FakeFunction : IPciDevice
     {
         public readonly byte[] Config = new byte[4096];
         public IReadOnlyList<PciBar> Bars => [];
-        public void ReadConfig(int offset, Span<byte> data) => Config.AsSpan(offset, data.Length).CopyTo(data);
-        public void WriteConfig(int offset, ReadOnlySpan<byte> data) => data.CopyTo(Config.AsSpan(offset));
+        public ushort Command => 0;
+        public bool MemoryEnabled => false;
+        public event Action? BarsChanged { add { } remove { } }
+        public void AssignBar(int bar, MiniVmm.Memory.GuestAddress address) { }
+        public uint ReadConfig(int offset, int size)
+        {
+            uint v = 0;
+            for (int i = 0; i < size; i++) v |= (uint)Config[offset + i] << (8 * i);
+            return v;
+        }
+        public void WriteConfig(int offset, int size, uint value)
+        {
+            for (int i = 0; i < size; i++) Config[offset + i] = (byte)(value >> (8 * i));
+        }
         public void ReadBar(int bar, ulong offset, Span<byte> data) => data.Clear();
         public void WriteBar(int bar, ulong offset, ReadOnlySpan<byte> data) { }
     }

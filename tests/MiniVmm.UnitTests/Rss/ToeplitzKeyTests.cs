@@ -68,6 +68,19 @@ public sealed class ToeplitzKeyTests
         Assert.Same(first.Toeplitz, first.Toeplitz);
     }
 
+    [Fact]
+    public void ConfigurationEqualityIgnoresTheCachedTables()
+    {
+        RssConfiguration used = RssConfiguration.Spread(4);
+        _ = used.Toeplitz;
+        RssConfiguration fresh = RssConfiguration.Spread(4);
+
+        Assert.Equal(fresh, used);
+        Assert.Equal(fresh.GetHashCode(), used.GetHashCode());
+        Assert.NotEqual(fresh, used with { UnclassifiedQueue = 1 });
+        Assert.NotEqual(fresh, used with { Key = new byte[40] });
+    }
+
     public static TheoryData<string> Ids() => ToeplitzVectors.Ids();
 
     /// <summary>The definition, bit by bit (Microsoft RSS pseudocode), as an independent oracle for random keys.</summary>

@@ -102,7 +102,7 @@ public sealed record RssCommandOptions
         return Convert.FromHexString(digits);
     }
 
-    private static byte[] ParseKey(string text)
+    public static byte[] ParseKey(string text)
     {
         byte[] key = ParseHex(text, "--key");
         return key.Length <= RssConfiguration.MaxKeyBytes
@@ -110,7 +110,7 @@ public sealed record RssCommandOptions
             : throw new FormatException($"--key: {key.Length} bytes; the device takes at most {RssConfiguration.MaxKeyBytes}");
     }
 
-    private static VirtioNetHashTypes ParseTypes(string text)
+    public static VirtioNetHashTypes ParseTypes(string text)
     {
         string trimmed = text.Trim();
         if (trimmed.Length > 0 && char.IsAsciiDigit(trimmed[0]))
@@ -137,7 +137,7 @@ public sealed record RssCommandOptions
         return trimmed.Length > 0 ? types : throw new FormatException("--types: empty");
     }
 
-    private static ushort[] ParseTable(string text)
+    public static ushort[] ParseTable(string text)
     {
         ushort[] table = text.Split(',', StringSplitOptions.TrimEntries).Select(q => ParseQueue(q, "--table")).ToArray();
         bool powerOfTwo = (table.Length & (table.Length - 1)) == 0;
@@ -146,7 +146,7 @@ public sealed record RssCommandOptions
             : throw new FormatException($"--table: {table.Length} entries; the length must be a power of two up to {RssConfiguration.MaxTableLength}");
     }
 
-    private static ushort ParseQueue(string text, string what) =>
+    public static ushort ParseQueue(string text, string what) =>
         ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ushort queue)
             ? queue
             : throw new FormatException($"{what}: '{text}' is not a queue number (0-65535)");

@@ -1,14 +1,16 @@
 using MiniVmm.Cli.Configuration;
 using MiniVmm.Machine;
 using MiniVmm.Machine.Boot;
+using MiniVmm.Machine.Net;
+using MiniVmm.HostNet;
+using MiniVmm.HostNet.Steering;
 
 namespace MiniVmm.Cli.Commands;
 
 /// <summary>minivmm run: validate every setting, build the machine, run it, return the guest's status.</summary>
 public static class RunCommand
 {
-    // The marked place for the network options: the virtio-net work adds its --net lines here.
-    private const string NetworkOptionsHelp = "";
+    private const string NetworkOptionsHelp = NetOptionParser.Help;
 
     public const string HelpText =
         $$"""
@@ -69,6 +71,26 @@ public static class RunCommand
 
         using (machine)
         {
+            if (settings.Net is NetworkOptions net)
+            {
+                try
+                {
+                    VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net);
+                    Console.Error.WriteLine($"minivmm: net0: tap {nic.Tap.Name}, {nic.Tap.Queues.Count} queue pairs; {nic.Steering.LogLine}");
+                }
+                catch (TapException e)
+                {
+                    return ExitCodes.Usage(e.Message);
+                }
+                catch (SteeringUnavailableException e)
+                {
+                    return ExitCodes.Failure(e.Message);
+                }
+                catch (Exception e)
+                {
+                    return ExitCodes.Failure($"cannot create the network card: {e.Message}");
+                }
+            }
             int status;
             try
             {

@@ -7,4 +7,5 @@ public sealed record RunSettings(
     string CommandLine,
     int CpuCount,
     ulong MemoryBytes,
-    bool Debug);
+    bool Debug,
+    MiniVmm.Machine.Net.NetworkOptions? Net = null);

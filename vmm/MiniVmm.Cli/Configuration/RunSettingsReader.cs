@@ -14,7 +14,7 @@ public static class RunSettingsReader
     public const string DefaultCommandLine = "console=ttyS0";
 
     /// <summary>Options that take a value; every setting is also a JSON key and a MINIVMM_ variable.</summary>
-    public static readonly string[] ValueOptions = ["kernel", "initrd", "cmdline", "cpus", "memory", "config"];
+    public static readonly string[] ValueOptions = ["kernel", "initrd", "cmdline", "cpus", "memory", "config", "net"];
 
     /// <summary>Throws <see cref="UsageException"/> naming the first problem found.</summary>
     public static RunSettings Read(string[] args)
@@ -55,9 +55,12 @@ public static class RunSettingsReader
             if (memory % 4096 != 0) throw new UsageException($"--memory {memoryText}: must be a multiple of 4K");
         }
 
+        string? netText = Nonempty(config["net"]);
+        var net = netText is null ? null : NetOptionParser.Parse(netText);
+
         string debug = config["debug"] ?? "";
         return new RunSettings(kernel, initrd, config["cmdline"] ?? DefaultCommandLine, cpus, memory,
-            debug is "1" || debug.Equals("true", StringComparison.OrdinalIgnoreCase));
+            debug is "1" || debug.Equals("true", StringComparison.OrdinalIgnoreCase), net);
     }
 
     /// <summary>Checks option names and shapes (--name VALUE or --name=VALUE); returns name -> value.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using MiniVmm.Machine.Buses;
+using MiniVmm.Virtio.Pci;
 
 namespace MiniVmm.Machine.Pci;
 
@@ -17,7 +18,7 @@ public sealed class PciHostBridge : IBusDevice
     private const uint EnableBit = 0x8000_0000;
 
     private readonly object _lock = new();
-    private readonly List<IPciFunction> _functions = new();
+    private readonly List<IPciDevice> _functions = new();
     private readonly byte[] _bridgeConfig = new byte[256];
     private uint _address;
 
@@ -32,13 +33,13 @@ public sealed class PciHostBridge : IBusDevice
     }
 
     /// <summary>Functions attached so far, in device-number order (device = index + 1).</summary>
-    public IReadOnlyList<IPciFunction> Functions
+    public IReadOnlyList<IPciDevice> Functions
     {
         get { lock (_lock) return _functions.ToArray(); }
     }
 
     /// <summary>Adds a function at the next free device number and returns that number.</summary>
-    public int Attach(IPciFunction function)
+    public int Attach(IPciDevice function)
     {
         lock (_lock)
         {
@@ -59,13 +60,13 @@ public sealed class PciHostBridge : IBusDevice
                 CopyClamped(address[(int)offset..], data);
                 return;
             }
-            if (!TryDecode(offset, data.Length, out IPciFunction? function, out bool isBridge, out int register))
+            if (!TryDecode(offset, data.Length, out IPciDevice? function, out bool isBridge, out int register))
             {
                 data.Fill(0xFF);
                 return;
             }
             if (isBridge) CopyClamped(_bridgeConfig.AsSpan(register), data);
-            else function!.ReadConfig(register, data);
+            else ReadFunctionConfig(function!, register, data);
         }
     }
 
@@ -83,13 +84,13 @@ public sealed class PciHostBridge : IBusDevice
                 _address = BinaryPrimitives.ReadUInt32LittleEndian(address) & 0x80FF_FFFC;
                 return;
             }
-            if (!TryDecode(offset, data.Length, out IPciFunction? function, out bool isBridge, out int register)) return;
+            if (!TryDecode(offset, data.Length, out IPciDevice? function, out bool isBridge, out int register)) return;
             // The bridge's header is read-only: it has no BARs and nothing a guest needs to program.
-            if (!isBridge) function!.WriteConfig(register, data);
+            if (!isBridge) WriteFunctionConfig(function!, register, data);
         }
     }
 
-    private bool TryDecode(ulong portOffset, int length, out IPciFunction? function, out bool isBridge, out int register)
+    private bool TryDecode(ulong portOffset, int length, out IPciDevice? function, out bool isBridge, out int register)
     {
         function = null;
         isBridge = false;
@@ -100,6 +101,20 @@ public sealed class PciHostBridge : IBusDevice
         if (device > _functions.Count) return false;
         function = _functions[device - 1];
         return true;
+    }
+
+    // Config accesses are 1, 2 or 4 bytes inside one dword (the port offset keeps them aligned).
+    private static void ReadFunctionConfig(IPciDevice function, int register, Span<byte> data)
+    {
+        uint value = function.ReadConfig(register, data.Length);
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)(value >> (8 * i));
+    }
+
+    private static void WriteFunctionConfig(IPciDevice function, int register, ReadOnlySpan<byte> data)
+    {
+        uint value = 0;
+        for (int i = 0; i < data.Length; i++) value |= (uint)data[i] << (8 * i);
+        function.WriteConfig(register, data.Length, value);
     }
 
     private static void CopyClamped(ReadOnlySpan<byte> source, Span<byte> destination)

@@ -1,0 +1,110 @@
+using System.Globalization;
+using MiniVmm.HostNet.Steering;
+using MiniVmm.Machine.Net;
+using MiniVmm.Virtio.Net;
+
+namespace MiniVmm.Cli.Configuration;
+
+/// <summary>
+/// Parses <c>--net tap=NAME[,queues=N][,mac=MAC][,rss=on|off][,hash-report=on|off][,steering=auto|ebpf|software][,fds=LIST]</c>.
+/// Throws <see cref="UsageException"/> naming the first bad key or value.
+/// </summary>
+public static class NetOptionParser
+{
+    public const string Help =
+        """
+          --net SPEC        a virtio-net card on a multiqueue TAP; SPEC is comma-separated key=value:
+                              tap=NAME          TAP interface (created and removed at exit if absent)
+                              fds=3,4,5,6       or: already-open TAP queue fds from a privileged parent
+                              queues=N          queue pairs, 1 to 16 (default: one per vCPU)
+                              mac=MAC           default 52:54:00:12:34:56
+                              rss=on|off        offer RSS (default on)
+                              hash-report=on|off  offer hash report (default on)
+                              steering=auto|ebpf|software|kernel|ebpf-kfuncs|ebpf-hybrid
+                                                who puts packets on queues (default auto: best available;
+                                                the chosen back end and why are printed at start)
+        """;
+
+    public static NetworkOptions Parse(string spec)
+    {
+        var options = new NetworkOptions();
+        var seen = new HashSet<string>();
+        foreach (string part in Normalise(spec).Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (part.Length == 0) continue;
+            int eq = part.IndexOf('=');
+            if (eq <= 0) throw Bad(part, "expected key=value");
+            string key = part[..eq].ToLowerInvariant(), value = part[(eq + 1)..];
+            if (!seen.Add(key) && key != "fds") throw Bad(part, "given twice");
+            options = key switch
+            {
+                "tap" => options with { TapName = ValidTapName(value) },
+                "queues" => options with { Queues = ParseQueues(value) },
+                "mac" => options with { Mac = MacAddress.TryParse(value, out MacAddress mac) ? mac : throw Bad(part, "not a MAC address (like 52:54:00:12:34:56)") },
+                "rss" => options with { Rss = OnOff(part, value) },
+                "hash-report" or "hash" => options with { HashReport = OnOff(part, value) },
+                "steering" => options with { Steering = ParseSteering(part, value) },
+                "fds" => options with { Fds = [.. options.Fds ?? [], .. ParseFds(part, value)] },
+                _ => throw Bad(part, "unknown key (tap, fds, queues, mac, rss, hash-report, steering)"),
+            };
+        }
+        if (options.TapName is null && options.Fds is not { Count: > 0 }) throw new UsageException($"--net {spec}: needs tap=NAME or fds=LIST");
+        if (options.TapName is not null && options.Fds is { Count: > 0 }) throw new UsageException($"--net {spec}: give tap=NAME or fds=LIST, not both");
+        if (options.Fds is { Count: > 0 } fds && options.Queues is int q && q != fds.Count)
+            throw new UsageException($"--net {spec}: queues={q} but {fds.Count} fds were given");
+        return options;
+    }
+
+    /// <summary>Joins "fds=3,4,5" back together: the numbers after fds= are not key=value parts.</summary>
+    public static string Normalise(string spec)
+    {
+        var parts = new List<string>();
+        foreach (string raw in spec.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (parts.Count > 0 && parts[^1].StartsWith("fds=", StringComparison.OrdinalIgnoreCase) && raw.Length > 0 && raw.All(char.IsAsciiDigit))
+                parts[^1] += ":" + raw;
+            else parts.Add(raw);
+        }
+        return string.Join(',', parts);
+    }
+
+    private static string ValidTapName(string name)
+    {
+        // IFNAMSIZ is 16 with the NUL; '/' and whitespace are not allowed in interface names.
+        if (name.Length is 0 or > 15 || name.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c)) || name is "." or "..")
+            throw new UsageException($"--net tap={name}: not a valid interface name (1 to 15 characters, no '/', ':' or spaces)");
+        return name;
+    }
+
+    private static int ParseQueues(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= VirtioNetOptions.MaxQueuePairsLimit
+            ? n
+            : throw new UsageException($"--net queues={value}: must be a whole number from 1 to {VirtioNetOptions.MaxQueuePairsLimit}");
+
+    private static bool OnOff(string part, string value) => value.ToLowerInvariant() switch
+    {
+        "on" or "true" or "1" or "yes" => true,
+        "off" or "false" or "0" or "no" => false,
+        _ => throw Bad(part, "must be on or off"),
+    };
+
+    private static SteeringRequest ParseSteering(string part, string value)
+    {
+        try { return SteeringSelector.ParseRequest(value); }
+        catch (FormatException) { throw Bad(part, "must be auto, ebpf, software, kernel, ebpf-kfuncs or ebpf-hybrid"); }
+    }
+
+    private static IEnumerable<int> ParseFds(string part, string value)
+    {
+        var fds = new List<int>();
+        foreach (string f in value.Split(':', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out int fd) || fd < 3)
+                throw Bad(part.Replace(':', ','), "fds must be open file descriptor numbers, 3 or more");
+            fds.Add(fd);
+        }
+        return fds;
+    }
+
+    private static UsageException Bad(string part, string problem) => new($"--net {part}: {problem}");
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using MiniVmm.HostNet;
+using MiniVmm.Machine;
+using MiniVmm.Machine.Net;
+using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Virtio.Net.Rss;
+
+namespace MiniVmm.Cli.SteerTest;
+
+/// <summary>
+/// One steer-test run: a TAP with N queues, the probe guest on MiniVmm's virtio-net, the flow set
+/// sent from the host side with AF_PACKET, and every frame checked against the queue and hash the
+/// managed classifier (virtio 1.2 §5.1.6.4.3) says. With a second table or key, the probe switches
+/// its RSS configuration at run time and the flows are sent again.
+/// </summary>
+public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
+{
+    private readonly ProbeReport _report = new();
+    private readonly object _lock = new();
+
+    public string BackendName { get; private set; } = "";
+    public string BackendReason { get; private set; } = "";
+
+    /// <summary>Serial lines that were not part of the protocol (kept for diagnostics on failure).</summary>
+    public List<string> OtherLines { get; } = new();
+
+    public SteerTestResult Execute()
+    {
+        int perKind = Math.Max(1, (options.Frames - 14 + 3) / 4);
+        IReadOnlyList<SteeringFlow> phase1 = SteeringFlowSet.Build(1, perKind);
+        IReadOnlyList<SteeringFlow> phase2 = options.SecondPhase ? SteeringFlowSet.Build(1_000_001, perKind) : [];
+        var expected = Expect(phase1, options.Phase1).Concat(Expect(phase2, options.Phase2)).ToList();
+
+        string tapName = options.TapName ?? $"mvst{Environment.ProcessId % 100000}";
+        using Machine.Machine machine = Machine.Machine.Create(new MachineOptions
+        {
+            KernelPath = options.ProbePath ?? DefaultProbePath(),
+            CommandLine = ProbeCommandLine(phase1.Count, phase2.Count),
+            CpuCount = 1,
+            MemoryBytes = 256UL << 20,
+            SerialOutput = new SerialLineStream(Accept),
+            ForwardStdin = false,
+        });
+        VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, new NetworkOptions
+        {
+            TapName = tapName,
+            Queues = options.Queues,
+            HashReport = options.HashReport,
+            Steering = options.Steering,
+        });
+        BackendName = MiniVmm.HostNet.Steering.SteeringSelector.Name(nic.Steering.Kind);
+        BackendReason = nic.Steering.LogLine;
+        DisableIPv6(nic.Tap.Name); // keeps the host's own router solicitations off the guest's queues
+
+        int status = 0;
+        var vm = new Thread(() => status = machine.Run()) { Name = "steer-test-vm", IsBackground = true };
+        vm.Start();
+        var deadline = DateTime.UtcNow.AddSeconds(options.TimeoutSeconds);
+        using (PacketInjector injector = PacketInjector.Open(nic.Tap.Name))
+        {
+            if (WaitForReady(1, machine, deadline)) Send(injector, phase1, "phase 1");
+            if (phase2.Count > 0 && WaitForReady(2, machine, deadline)) Send(injector, phase2, "phase 2");
+        }
+        if (!vm.Join(Remaining(deadline)))
+        {
+            machine.Stop.Fail($"the probe did not finish within {options.TimeoutSeconds} s");
+            vm.Join(TimeSpan.FromSeconds(10));
+        }
+        if (machine.Stop.Error is string error) _report.Errors.Add($"vm: {error}");
+        else if (status != 1) _report.Errors.Add($"vm: the probe ended with status {status}, not 1 (probe exit 0)");
+
+        lock (_lock)
+        {
+            return SteerTestComparison.Compare(expected, _report.Received.ToList(), options.Queues, options.HashReport);
+        }
+    }
+
+    public IReadOnlyList<string> Errors => _report.Errors;
+
+    /// <summary>What the spec says for each frame, from the managed classifier.</summary>
+    private static IEnumerable<FlowExpectation> Expect(IReadOnlyList<SteeringFlow> flows, RssConfiguration config) =>
+        flows.Select(f =>
+        {
+            RssResult r = RssHasher.Compute(f.Frame, config);
+            return new FlowExpectation(f.Id, f.Kind, r.Queue, r.HashValue, (int)r.HashReport);
+        });
+
+    private string ProbeCommandLine(int expect1, int expect2)
+    {
+        RssConfiguration c = options.Phase1;
+        var words = new List<string>
+        {
+            $"pairs={options.Queues}",
+            $"hash={(options.HashReport ? "on" : "off")}",
+            $"key={Convert.ToHexString(c.Key).ToLowerInvariant()}",
+            $"table={string.Join(',', c.IndirectionTable)}",
+            $"types=0x{(uint)c.HashTypes:x}",
+            $"unclassified={c.UnclassifiedQueue}",
+            $"expect={expect1}",
+            "idle=3000",
+            "wait=30000",
+        };
+        if (expect2 > 0)
+        {
+            RssConfiguration c2 = options.Phase2;
+            words.Add($"key2={Convert.ToHexString(c2.Key).ToLowerInvariant()}");
+            words.Add($"table2={string.Join(',', c2.IndirectionTable)}");
+            words.Add($"expect2={expect2}");
+        }
+        return string.Join(' ', words);
+    }
+
+    private void Accept(string line)
+    {
+        lock (_lock)
+        {
+            if (!_report.Accept(line)) OtherLines.Add(line);
+            Monitor.PulseAll(_lock);
+        }
+    }
+
+    private bool WaitForReady(int phase, Machine.Machine machine, DateTime deadline)
+    {
+        lock (_lock)
+        {
+            while (_report.ReadyCount < phase)
+            {
+                if (machine.Stop.IsRequested || DateTime.UtcNow >= deadline)
+                {
+                    _report.Errors.Add($"the probe never said it was ready for phase {phase}");
+                    return false;
+                }
+                Monitor.Wait(_lock, TimeSpan.FromMilliseconds(100));
+            }
+            return true;
+        }
+    }
+
+    private void Send(PacketInjector injector, IReadOnlyList<SteeringFlow> flows, string phase)
+    {
+        int step = Math.Max(1, flows.Count / 10);
+        for (int i = 0; i < flows.Count; i++)
+        {
+            injector.Send(flows[i].Frame);
+            if (flows.Count >= 2000 && (i + 1) % step == 0)
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"steer-test: {phase}: sent {i + 1}/{flows.Count} frames"));
+        }
+    }
+
+    private static TimeSpan Remaining(DateTime deadline)
+    {
+        TimeSpan left = deadline - DateTime.UtcNow;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    private static void DisableIPv6(string tap)
+    {
+        try { File.WriteAllText($"/proc/sys/net/ipv6/conf/{tap}/disable_ipv6", "1"); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>build.sh leaves the probe at out/guest-images/probe.elf, beside out/bin/minivmm.</summary>
+    public static string DefaultProbePath() =>
+        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "guest-images", "probe.elf"));
+}
