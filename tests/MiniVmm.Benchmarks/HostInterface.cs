@@ -20,11 +20,11 @@ public static class HostInterface
         }
     }
 
-    /// <summary>Creates a persistent TAP (ip tuntap add), multi_queue or not, and brings it up.</summary>
-    public static void CreateTap(string name, bool multiQueue)
+    /// <summary>Creates a persistent TAP (ip tuntap add), multi_queue or not, with that txqueuelen, and brings it up.</summary>
+    public static void CreateTap(string name, bool multiQueue, long txQueueLength)
     {
         Ip($"tuntap add dev {name} mode tap{(multiQueue ? " multi_queue" : "")}");
-        try { Prepare(name, txQueueLength: 0); }
+        try { Prepare(name, txQueueLength); }
         catch { DeleteTap(name); throw; }
     }
 

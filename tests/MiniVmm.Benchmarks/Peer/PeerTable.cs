@@ -17,7 +17,7 @@ public static class PeerTable
             Console.WriteLine($"{direction} kpps (median){"",10}" + string.Concat(queues.Select(q => $"{q + "q",10}")));
             foreach (string label in labels)
             {
-                Console.WriteLine($"{label,-26}" + string.Concat(queues.Select(q => Cell(Rate(results, label, q, direction), SenderBound(results, label, q, direction)))));
+                Console.WriteLine($"{label,-26}" + string.Concat(queues.Select(q => Cell(Rate(results, label, q, direction), Overlapped(results, label, q, direction)))));
             }
             foreach (string label in labels.Where(l => l.StartsWith("minivmm", StringComparison.Ordinal)))
             {
@@ -31,9 +31,9 @@ public static class PeerTable
                 })) + $"  {goal}");
             }
         }
-        if (results.Any(r => r.SenderBound))
+        if (results.Any(r => r.FillOverlapped))
         {
-            Console.WriteLine("* RX sender-bound: the guest received >= 90% of what the host sender offered; that RX number is a lower bound and its ratio says little.");
+            Console.WriteLine("* RX: in some round the host was still filling the TAP when the guest started receiving, so the sender shared the CPUs during the measurement; that number may be low.");
         }
     }
 
@@ -44,9 +44,9 @@ public static class PeerTable
         return rates.Count == 0 ? 0 : TapBenchmark.Median(rates);
     }
 
-    private static bool SenderBound(List<PeerResult> results, string label, int queues, string direction) =>
-        direction == "RX" && results.Any(r => r.Label == label && r.Queues == queues && r.SenderBound);
+    private static bool Overlapped(List<PeerResult> results, string label, int queues, string direction) =>
+        direction == "RX" && results.Any(r => r.Label == label && r.Queues == queues && r.FillOverlapped);
 
-    private static string Cell(double rate, bool senderBound) =>
-        rate > 0 ? $"{rate / 1e3,9:F1}{(senderBound ? "*" : " ")}" : $"{"failed",10}";
+    private static string Cell(double rate, bool overlapped) =>
+        rate > 0 ? $"{rate / 1e3,9:F1}{(overlapped ? "*" : " ")}" : $"{"failed",10}";
 }

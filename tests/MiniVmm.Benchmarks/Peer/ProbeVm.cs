@@ -16,6 +16,8 @@ public sealed class ProbeVm : IDisposable
     private readonly BlockingCollection<string> _lines = new();
     private readonly StringBuilder _stderr = new();
     private readonly List<string> _transcript = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _firstTxLineTicks = -1;
 
     private ProbeVm(Process process)
     {
@@ -34,6 +36,19 @@ public sealed class ProbeVm : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Time since start, on the clock the line timestamps use.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>When the first `tx q=` line arrived (the end of the guest's first TX job), measured from start; null before.</summary>
+    public TimeSpan? FirstTxLineAt
+    {
+        get
+        {
+            long ticks = Interlocked.Read(ref _firstTxLineTicks);
+            return ticks < 0 ? null : TimeSpan.FromSeconds(ticks / (double)Stopwatch.Frequency);
+        }
+    }
+
     public static ProbeVm Start(ProcessStartInfo info)
     {
         info.RedirectStandardOutput = true;
@@ -44,8 +59,13 @@ public sealed class ProbeVm : IDisposable
         var vm = new ProbeVm(process);
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is null) vm._lines.CompleteAdding();
-            else vm._lines.Add(e.Data);
+            if (e.Data is null)
+            {
+                vm._lines.CompleteAdding();
+                return;
+            }
+            if (e.Data.StartsWith("tx q=", StringComparison.Ordinal)) Interlocked.CompareExchange(ref vm._firstTxLineTicks, vm._clock.ElapsedTicks, -1);
+            vm._lines.Add(e.Data);
         };
         process.ErrorDataReceived += (_, e) =>
         {

@@ -22,6 +22,7 @@ public static class QemuBenchmark
     private static readonly Lock CurrentLock = new();
     private static ProbeVm? _currentVm;
     private static string? _currentTap;
+    private static readonly HashSet<string> SoftwareRssSeen = [];
 
     public static int Run(string[] args)
     {
@@ -58,6 +59,7 @@ public static class QemuBenchmark
                 }
             }
             Console.WriteLine($"end: {HostInterface.LoadAverage()}");
+            foreach (string label in SoftwareRssSeen) Console.WriteLine($"{label}: QEMU logged \"Can't load eBPF RSS - fallback to software RSS\": QEMU steered in software");
             PeerTable.Print(results, options.Queues, launchers.Select(l => l.Label).ToArray());
             return results.Any(r => r.Error is not null) ? 1 : 0;
         }
@@ -96,45 +98,77 @@ public static class QemuBenchmark
 
     private static PeerResult RunOne(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
     {
-        string tap = HostInterface.UniqueName();
         try
         {
-            lock (CurrentLock) _currentTap = tap;
-            HostInterface.CreateTap(tap, launcher.NeedsMultiQueueTap(queues));
-            long perQueue = options.Frames / queues;
-            string tx = string.Join(",", Enumerable.Range(0, queues).Select(q => $"{q}:{perQueue}:{FrameBytes}"));
-            string probeArgs = $"net=on quiet=1 tsc_khz={tscKhz} pairs={queues} hash={(launcher.HashReport ? "on" : "off")} " +
-                $"expect={options.Frames} idle=1000 wait=30000 tx={tx} exit=0";
-            using ProbeVm vm = ProbeVm.Start(launcher.StartInfo(probe, probeArgs, tap, queues));
-            lock (CurrentLock) _currentVm = vm;
-
-            if (!vm.WaitFor(v => v.Report.ReadyCount > 0 || v.Report.Errors.Count > 0, TimeSpan.FromSeconds(90)) || vm.Report.Errors.Count > 0)
-            {
-                return PeerResult.Failed(launcher.Label, queues, $"no 'probe: ready' ({vm.Tail()})");
-            }
-            // The guest's TX jobs run first (2 s without progress ends a job, so this is bounded).
-            if (!vm.WaitFor(v => v.Rates.Tx.Count == queues, TimeSpan.FromSeconds(60 + options.Frames / 10_000)))
-            {
-                return PeerResult.Failed(launcher.Label, queues, $"TX jobs did not finish ({vm.Tail()})");
-            }
-            using var stopSending = new CancellationTokenSource();
-            var sender = new HostFrameSender(tap, options.Senders);
-            byte[][] frames = Enumerable.Range(0, 256).Select(Flow).ToArray();
-            Task<double> sending = Task.Run(() => sender.Send(frames, options.Frames, stopSending.Token));
-            // The probe ends its RX phase after all frames, or 1 s after the last one, or 30 s without any.
-            bool done = vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(45 + options.Frames / 10_000));
-            stopSending.Cancel();
-            double senderRate = sending.Wait(TimeSpan.FromSeconds(30)) ? sending.Result : 0;
-            if (!done) return PeerResult.Failed(launcher.Label, queues, $"no 'probe: done' ({vm.Tail()})");
-
-            string? problem = vm.Rates.Tx.Values.Any(t => t.Sent < perQueue) ? "some TX jobs timed out" : null;
-            if (vm.Stderr.Contains("fallback to software RSS", StringComparison.Ordinal)) Console.WriteLine($"  {launcher.Label}: QEMU says \"Can't load eBPF RSS - fallback to software RSS\"");
-            return new PeerResult(launcher.Label, queues, vm.Rates.RxRate, vm.Rates.TxRate, senderRate,
-                options.Frames, vm.Rates.RxFrames, problem);
+            (double txRate, string? txError) = RunTx(launcher, queues, probe, tscKhz, options);
+            if (txError is not null) return PeerResult.Failed(launcher.Label, queues, "TX: " + txError);
+            return RunRx(launcher, queues, probe, tscKhz, options) with { TxRate = txRate };
         }
         catch (Exception e)
         {
             return PeerResult.Failed(launcher.Label, queues, e.Message);
+        }
+    }
+
+    /// <summary>Guest TX: one job of frames/queues frames per queue, one after the other; nothing else runs.</summary>
+    private static (double Rate, string? Error) RunTx(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
+    {
+        long perQueue = options.Frames / queues;
+        string tx = string.Join(",", Enumerable.Range(0, queues).Select(q => $"{q}:{perQueue}:{FrameBytes}"));
+        return WithVm<(double, string?)>(launcher, queues, probe, ProbeArgs(launcher, queues, tscKhz, $"expect=0 tx={tx}"), 0, (vm, _) =>
+        {
+            if (!vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(60 + options.Frames / 10_000)))
+            {
+                return (0.0, $"no 'probe: done' ({vm.Tail()})");
+            }
+            return vm.Rates.Tx.Count != queues || vm.Rates.Tx.Values.Any(t => t.Sent < perQueue)
+                ? (0.0, $"TX jobs incomplete ({vm.Tail()})")
+                : (vm.Rates.TxRate, null);
+        });
+    }
+
+    /// <summary>
+    /// Host-to-guest RX, measured as a drain: right after `probe: ready` the guest runs a TX job that
+    /// only keeps it away from its RX rings (2x frames on queue 0) while the host fills the TAP's
+    /// queues (txqueuelen = frames + 1024); then the guest polls and times first to last frame. The
+    /// sender's speed and CPU use stay out of the measured interval (checked: FillOverlapped).
+    /// </summary>
+    private static PeerResult RunRx(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
+    {
+        string args = ProbeArgs(launcher, queues, tscKhz, $"expect={options.Frames} idle=1000 wait=30000 tx=0:{2 * options.Frames}:{FrameBytes}");
+        return WithVm(launcher, queues, probe, args, options.Frames + 1024, (vm, tap) =>
+        {
+            if (!vm.WaitFor(v => v.Report.ReadyCount > 0 || v.Report.Errors.Count > 0, TimeSpan.FromSeconds(90)) || vm.Report.Errors.Count > 0)
+            {
+                return PeerResult.Failed(launcher.Label, queues, $"no 'probe: ready' ({vm.Tail()})");
+            }
+            var sender = new HostFrameSender(tap, options.Senders);
+            byte[][] frames = Enumerable.Range(0, 256).Select(Flow).ToArray();
+            double senderRate = sender.Send(frames, options.Frames);
+            TimeSpan filledAt = vm.Elapsed;
+            if (!vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(60 + options.Frames / 5_000)))
+            {
+                return PeerResult.Failed(launcher.Label, queues, $"no 'probe: done' ({vm.Tail()})");
+            }
+            bool overlapped = vm.FirstTxLineAt is not TimeSpan txEnd || txEnd < filledAt;
+            return new PeerResult(launcher.Label, queues, vm.Rates.RxRate, 0, senderRate, options.Frames, vm.Rates.RxFrames, overlapped,
+                vm.Rates.RxFrames == 0 ? "the guest received nothing" : null);
+        });
+    }
+
+    /// <summary>Runs <paramref name="work"/> with a fresh TAP and the VMM on it; both go away afterwards, whatever happens.</summary>
+    private static T WithVm<T>(ProbeVmLauncher launcher, int queues, string probe, string probeArgs, long txQueueLength, Func<ProbeVm, string, T> work)
+    {
+        string tap = HostInterface.UniqueName();
+        try
+        {
+            lock (CurrentLock) _currentTap = tap;
+            HostInterface.CreateTap(tap, launcher.NeedsMultiQueueTap(queues), txQueueLength);
+            using ProbeVm vm = ProbeVm.Start(launcher.StartInfo(probe, probeArgs, tap, queues));
+            lock (CurrentLock) _currentVm = vm;
+            T result = work(vm, tap);
+            if (vm.Stderr.Contains("fallback to software RSS", StringComparison.Ordinal)) SoftwareRssSeen.Add(launcher.Label);
+            return result;
         }
         finally
         {
@@ -144,10 +178,13 @@ public static class QemuBenchmark
         }
     }
 
+    private static string ProbeArgs(ProbeVmLauncher launcher, int queues, long tscKhz, string rest) =>
+        $"net=on quiet=1 tsc_khz={tscKhz} pairs={queues} hash={(launcher.HashReport ? "on" : "off")} {rest} exit=0";
+
     private static string Describe(int round, PeerResult r) => r.Error is not null
         ? $"  round {round} {r.Label,-22} q={r.Queues}: FAILED: {r.Error}"
-        : $"  round {round} {r.Label,-22} q={r.Queues}: rx {r.RxRate / 1e3,8:F1} kpps ({r.Received}/{r.Sent} frames, sender {r.SenderRate / 1e3:F1} kpps" +
-          $"{(r.SenderBound ? ", SENDER-BOUND: the ratio says little" : "")}), tx {r.TxRate / 1e3,8:F1} kpps";
+        : $"  round {round} {r.Label,-22} q={r.Queues}: rx {r.RxRate / 1e3,8:F1} kpps ({r.Received}/{r.Sent} frames; host filled the TAP at {r.SenderRate / 1e3:F1} kpps" +
+          $"{(r.FillOverlapped ? ", STILL FILLING when the guest started: sender in the measurement" : "")}), tx {r.TxRate / 1e3,8:F1} kpps";
 
     /// <summary>A 64-byte IPv4/UDP frame to the probe's MAC; flows differ in source address and port.</summary>
     private static byte[] Flow(int flow) => new FrameBuilder()
