@@ -5,8 +5,8 @@ namespace MiniVmm.Benchmarks.Peer;
 /// what the host sender did, and what went wrong (Error non-null: the numbers are not usable).
 /// </summary>
 /// <param name="FillOverlapped">The host was still filling the TAP when the guest began receiving: the sender was in the measurement.</param>
-public sealed record PeerResult(string Label, int Queues, double RxRate, double TxRate, double SenderRate,
+public sealed record PeerResult(string Label, int Queues, int Round, double RxRate, double TxRate, double SenderRate,
     long Sent, long Received, bool FillOverlapped, string? Error)
 {
-    public static PeerResult Failed(string label, int queues, string error) => new(label, queues, 0, 0, 0, 0, 0, false, error);
+    public static PeerResult Failed(string label, int queues, int round, string error) => new(label, queues, round, 0, 0, 0, 0, 0, false, error);
 }

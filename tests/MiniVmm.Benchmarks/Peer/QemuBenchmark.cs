@@ -43,7 +43,7 @@ public static class QemuBenchmark
         try
         {
             Console.WriteLine($"qemu benchmark: probe {probe}, {FrameBytes}-byte frames, {options.Frames} frames per direction and run, " +
-                $"{options.Senders} sender thread(s), median of {options.Rounds} round(s), tsc_khz={tscKhz} (/proc/cpuinfo)");
+                $"{options.Senders} sender thread(s), median of {options.Rounds} round(s), tsc_khz={tscKhz} (/proc/cpuinfo), VMMs at nice {options.Nice}");
             Console.WriteLine($"start: {HostInterface.LoadAverage()}");
             var results = new List<PeerResult>();
             for (int round = 1; round <= options.Rounds; round++)
@@ -52,7 +52,7 @@ public static class QemuBenchmark
                 {
                     foreach (ProbeVmLauncher launcher in launchers)
                     {
-                        PeerResult r = RunOne(launcher, queues, probe, tscKhz, options);
+                        PeerResult r = RunOne(launcher, queues, round, probe, tscKhz, options);
                         results.Add(r);
                         Console.WriteLine(Describe(round, r));
                     }
@@ -96,17 +96,17 @@ public static class QemuBenchmark
         return launchers;
     }
 
-    private static PeerResult RunOne(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
+    private static PeerResult RunOne(ProbeVmLauncher launcher, int queues, int round, string probe, long tscKhz, PeerBenchmarkOptions options)
     {
         try
         {
             (double txRate, string? txError) = RunTx(launcher, queues, probe, tscKhz, options);
-            if (txError is not null) return PeerResult.Failed(launcher.Label, queues, "TX: " + txError);
-            return RunRx(launcher, queues, probe, tscKhz, options) with { TxRate = txRate };
+            if (txError is not null) return PeerResult.Failed(launcher.Label, queues, round, "TX: " + txError);
+            return RunRx(launcher, queues, round, probe, tscKhz, options) with { TxRate = txRate };
         }
         catch (Exception e)
         {
-            return PeerResult.Failed(launcher.Label, queues, e.Message);
+            return PeerResult.Failed(launcher.Label, queues, round, e.Message);
         }
     }
 
@@ -115,7 +115,7 @@ public static class QemuBenchmark
     {
         long perQueue = options.Frames / queues;
         string tx = string.Join(",", Enumerable.Range(0, queues).Select(q => $"{q}:{perQueue}:{FrameBytes}"));
-        return WithVm<(double, string?)>(launcher, queues, probe, ProbeArgs(launcher, queues, tscKhz, $"expect=0 tx={tx}"), 0, (vm, _) =>
+        return WithVm<(double, string?)>(launcher, queues, options, probe, ProbeArgs(launcher, queues, tscKhz, $"expect=0 tx={tx}"), 0, (vm, _) =>
         {
             if (!vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(60 + options.Frames / 10_000)))
             {
@@ -133,14 +133,14 @@ public static class QemuBenchmark
     /// queues (txqueuelen = frames + 1024); then the guest polls and times first to last frame. The
     /// sender's speed and CPU use stay out of the measured interval (checked: FillOverlapped).
     /// </summary>
-    private static PeerResult RunRx(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
+    private static PeerResult RunRx(ProbeVmLauncher launcher, int queues, int round, string probe, long tscKhz, PeerBenchmarkOptions options)
     {
         string args = ProbeArgs(launcher, queues, tscKhz, $"expect={options.Frames} idle=1000 wait=30000 tx=0:{2 * options.Frames}:{FrameBytes}");
-        return WithVm(launcher, queues, probe, args, options.Frames + 1024, (vm, tap) =>
+        return WithVm(launcher, queues, options, probe, args, options.Frames + 1024, (vm, tap) =>
         {
             if (!vm.WaitFor(v => v.Report.ReadyCount > 0 || v.Report.Errors.Count > 0, TimeSpan.FromSeconds(90)) || vm.Report.Errors.Count > 0)
             {
-                return PeerResult.Failed(launcher.Label, queues, $"no 'probe: ready' ({vm.Tail()})");
+                return PeerResult.Failed(launcher.Label, queues, round, $"no 'probe: ready' ({vm.Tail()})");
             }
             var sender = new HostFrameSender(tap, options.Senders);
             byte[][] frames = Enumerable.Range(0, 256).Select(Flow).ToArray();
@@ -148,23 +148,23 @@ public static class QemuBenchmark
             TimeSpan filledAt = vm.Elapsed;
             if (!vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(60 + options.Frames / 5_000)))
             {
-                return PeerResult.Failed(launcher.Label, queues, $"no 'probe: done' ({vm.Tail()})");
+                return PeerResult.Failed(launcher.Label, queues, round, $"no 'probe: done' ({vm.Tail()})");
             }
             bool overlapped = vm.FirstTxLineAt is not TimeSpan txEnd || txEnd < filledAt;
-            return new PeerResult(launcher.Label, queues, vm.Rates.RxRate, 0, senderRate, options.Frames, vm.Rates.RxFrames, overlapped,
+            return new PeerResult(launcher.Label, queues, round, vm.Rates.RxRate, 0, senderRate, options.Frames, vm.Rates.RxFrames, overlapped,
                 vm.Rates.RxFrames == 0 ? "the guest received nothing" : null);
         });
     }
 
     /// <summary>Runs <paramref name="work"/> with a fresh TAP and the VMM on it; both go away afterwards, whatever happens.</summary>
-    private static T WithVm<T>(ProbeVmLauncher launcher, int queues, string probe, string probeArgs, long txQueueLength, Func<ProbeVm, string, T> work)
+    private static T WithVm<T>(ProbeVmLauncher launcher, int queues, PeerBenchmarkOptions options, string probe, string probeArgs, long txQueueLength, Func<ProbeVm, string, T> work)
     {
         string tap = HostInterface.UniqueName();
         try
         {
             lock (CurrentLock) _currentTap = tap;
             HostInterface.CreateTap(tap, launcher.NeedsMultiQueueTap(queues), txQueueLength);
-            using ProbeVm vm = ProbeVm.Start(launcher.StartInfo(probe, probeArgs, tap, queues));
+            using ProbeVm vm = ProbeVm.Start(Niced(launcher.StartInfo(probe, probeArgs, tap, queues), options.Nice));
             lock (CurrentLock) _currentVm = vm;
             T result = work(vm, tap);
             if (vm.Stderr.Contains("fallback to software RSS", StringComparison.Ordinal)) SoftwareRssSeen.Add(launcher.Label);
@@ -176,6 +176,15 @@ public static class QemuBenchmark
             HostInterface.DeleteTap(tap);
             lock (CurrentLock) _currentTap = null;
         }
+    }
+
+    /// <summary>The same command under nice(1): both VMMs get the same priority, above the machine's other jobs when negative.</summary>
+    private static ProcessStartInfo Niced(ProcessStartInfo info, int nice)
+    {
+        if (nice == 0) return info;
+        var niced = new ProcessStartInfo("nice");
+        foreach (string a in new[] { "-n", nice.ToString(CultureInfo.InvariantCulture), info.FileName }.Concat(info.ArgumentList)) niced.ArgumentList.Add(a);
+        return niced;
     }
 
     private static string ProbeArgs(ProbeVmLauncher launcher, int queues, long tscKhz, string rest) =>
