@@ -3,9 +3,9 @@ using System.Globalization;
 namespace MiniVmm.Benchmarks.Peer;
 
 /// <summary>The qemu benchmark's command line.</summary>
-public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders, int Rounds, string[] Steering, string Vmms, int Nice)
+public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders, int Rounds, string[] Steering, string Vmms)
 {
-    public const string Usage = "use --queues 1,2,4  --frames N  --senders T  --rounds R  --steering ebpf,software  --vmm both|qemu|minivmm  --nice -20..19";
+    public const string Usage = "use --queues 1,2,4  --frames N  --senders T  --rounds R  --steering ebpf,software  --vmm both|qemu|minivmm";
 
     /// <summary>Parses the arguments; prints one error line and returns null on bad input.</summary>
     public static PeerBenchmarkOptions? Parse(string[] args)
@@ -15,7 +15,6 @@ public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders
         int senders = 2, rounds = 3;
         string[] steering = ["ebpf", "software"];
         string vmms = "both";
-        int nice = 0;
         for (int i = 0; i < args.Length; i++)
         {
             string? value = i + 1 < args.Length ? args[i + 1] : null;
@@ -27,7 +26,6 @@ public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders
                 "--rounds" => int.TryParse(value, CultureInfo.InvariantCulture, out rounds) && rounds is > 0 and <= 20,
                 "--steering" => value is not null && (steering = value.Split(',')).All(s => s is "ebpf" or "software" or "auto"),
                 "--vmm" => value is "both" or "qemu" or "minivmm" && (vmms = value).Length > 0,
-                "--nice" => int.TryParse(value, CultureInfo.InvariantCulture, out nice) && nice is >= -20 and <= 19,
                 _ => false,
             };
             if (!ok)
@@ -37,7 +35,7 @@ public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders
             }
             i++;
         }
-        return new PeerBenchmarkOptions(queues, frames, senders, rounds, steering, vmms, nice);
+        return new PeerBenchmarkOptions(queues, frames, senders, rounds, steering, vmms);
     }
 
     private static bool TryParseList(string? value, out int[] queues)

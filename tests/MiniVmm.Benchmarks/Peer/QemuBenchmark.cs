@@ -43,7 +43,7 @@ public static class QemuBenchmark
         try
         {
             Console.WriteLine($"qemu benchmark: probe {probe}, {FrameBytes}-byte frames, {options.Frames} frames per direction and run, " +
-                $"{options.Senders} sender thread(s), median of {options.Rounds} round(s), tsc_khz={tscKhz} (/proc/cpuinfo), VMMs at nice {options.Nice}");
+                $"{options.Senders} sender thread(s), median of {options.Rounds} round(s), tsc_khz={tscKhz} (/proc/cpuinfo)");
             Console.WriteLine($"start: {HostInterface.LoadAverage()}");
             var results = new List<PeerResult>();
             for (int round = 1; round <= options.Rounds; round++)
@@ -129,13 +129,13 @@ public static class QemuBenchmark
 
     /// <summary>
     /// Host-to-guest RX, measured as a drain: right after `probe: ready` the guest runs a TX job that
-    /// only keeps it away from its RX rings (2x frames on queue 0) while the host fills the TAP's
+    /// only keeps it away from its RX rings (3x frames on queue 0) while the host fills the TAP's
     /// queues (txqueuelen = frames + 1024); then the guest polls and times first to last frame. The
     /// sender's speed and CPU use stay out of the measured interval (checked: FillOverlapped).
     /// </summary>
     private static PeerResult RunRx(ProbeVmLauncher launcher, int queues, int round, string probe, long tscKhz, PeerBenchmarkOptions options)
     {
-        string args = ProbeArgs(launcher, queues, tscKhz, $"expect={options.Frames} idle=1000 wait=30000 tx=0:{2 * options.Frames}:{FrameBytes}");
+        string args = ProbeArgs(launcher, queues, tscKhz, $"expect={options.Frames} idle=1000 wait=30000 tx=0:{3 * options.Frames}:{FrameBytes}");
         return WithVm(launcher, queues, options, probe, args, options.Frames + 1024, (vm, tap) =>
         {
             if (!vm.WaitFor(v => v.Report.ReadyCount > 0 || v.Report.Errors.Count > 0, TimeSpan.FromSeconds(90)) || vm.Report.Errors.Count > 0)
@@ -164,7 +164,7 @@ public static class QemuBenchmark
         {
             lock (CurrentLock) _currentTap = tap;
             HostInterface.CreateTap(tap, launcher.NeedsMultiQueueTap(queues), txQueueLength);
-            using ProbeVm vm = ProbeVm.Start(Niced(launcher.StartInfo(probe, probeArgs, tap, queues), options.Nice));
+            using ProbeVm vm = ProbeVm.Start(launcher.StartInfo(probe, probeArgs, tap, queues));
             lock (CurrentLock) _currentVm = vm;
             T result = work(vm, tap);
             if (vm.Stderr.Contains("fallback to software RSS", StringComparison.Ordinal)) SoftwareRssSeen.Add(launcher.Label);
@@ -176,15 +176,6 @@ public static class QemuBenchmark
             HostInterface.DeleteTap(tap);
             lock (CurrentLock) _currentTap = null;
         }
-    }
-
-    /// <summary>The same command under nice(1): both VMMs get the same priority, above the machine's other jobs when negative.</summary>
-    private static ProcessStartInfo Niced(ProcessStartInfo info, int nice)
-    {
-        if (nice == 0) return info;
-        var niced = new ProcessStartInfo("nice");
-        foreach (string a in new[] { "-n", nice.ToString(CultureInfo.InvariantCulture), info.FileName }.Concat(info.ArgumentList)) niced.ArgumentList.Add(a);
-        return niced;
     }
 
     private static string ProbeArgs(ProbeVmLauncher launcher, int queues, long tscKhz, string rest) =>
