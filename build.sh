@@ -105,7 +105,7 @@ case "$cmd" in
     build_all
     [ "${1:-}" = "--" ] && shift
     if [ $# -gt 0 ]; then exec "$OUT/bin/minivmm" "$@"; fi
-    exec "$OUT/bin/minivmm" run --kernel "$OUT/guest-images/probe.elf" --cmdline "probe exit=0"
+    exec "$OUT/bin/minivmm" steer-test --queues 4 --steering auto --hash-report on
     ;;
   test) build_all; run_tests "${1:-}" ;;
   bench) build_all; exec dotnet run --project tests/MiniVmm.Benchmarks -c Release --no-build -- "$@" ;;

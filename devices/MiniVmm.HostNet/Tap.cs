@@ -110,15 +110,20 @@ public sealed class Tap : IDisposable
         }
     }
 
-    /// <summary>TUNSETVNETHDRSZ for the device: 12, or 20 when hash report is negotiated.</summary>
+    /// <summary>
+    /// TUNSETVNETHDRSZ for the device (one setting for every queue): 12, or 20 when the kernel or a BPF
+    /// kfunc fills the hash (virtio_net_hdr_v1_hash). Each queue's <see cref="TapQueue.Header"/> follows,
+    /// so the device reads and writes what the kernel expects.
+    /// </summary>
     public void SetVnetHeaderSize(int bytes)
     {
-        if (bytes is not (10 or VnetHeaderBytes or VnetHashHeaderBytes)) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "vnet header size must be 10, 12 or 20");
+        if (bytes is not (VnetHeaderBytes or VnetHashHeaderBytes)) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "vnet header size must be 12 or 20");
         lock (_controlLock)
         {
             ThrowIfDisposed();
             TunDevice.SetVnetHeaderSize(_queues[0].Handle, bytes);
             VnetHeaderSize = bytes;
+            foreach (TapQueue q in _queues) q.SetVnetHeaderBytes(bytes);
         }
     }
 

@@ -26,11 +26,25 @@ public sealed unsafe class TapQueue : INetBackendQueue, IDisposable
     /// <summary>The fd, for epoll and for TUNSETSTEERINGEBPF. Owned by the <see cref="Tap"/>.</summary>
     public FileDescriptor Handle { get; }
 
+    /// <summary>
+    /// The header in front of every packet read or written: the device's TUNSETVNETHDRSZ (12 or 20),
+    /// kept current by <see cref="Tap.SetVnetHeaderSize"/>. Hash fields are never "filled" here: only
+    /// a back end that configured the kernel to fill them says so (<see cref="Steering.HashFilledQueue"/>).
+    /// </summary>
+    public BackendHeader Header => BackendHeader.ForSize(Volatile.Read(ref _vnetHeaderBytes));
+
+    private int _vnetHeaderBytes = Tap.VnetHeaderBytes;
+
+    internal void SetVnetHeaderBytes(int bytes) => Volatile.Write(ref _vnetHeaderBytes, bytes);
+
     /// <summary>Whether the queue is attached (TUNSETQUEUE); a detached queue receives nothing.</summary>
     public bool Attached { get; internal set; } = true;
 
     /// <summary>Packets the kernel refused on write (a malformed vnet header from the guest, an oversized frame).</summary>
     public long DroppedWrites { get; private set; }
+
+    /// <summary>Packets the kernel accepted on this queue (written by the queue's worker only).</summary>
+    public long WrittenPackets { get; private set; }
 
     /// <summary>Reads one packet (vnet header + frame) into <paramref name="packet"/>; 0 when none is waiting.</summary>
     public int Read(Span<byte> packet)
@@ -52,7 +66,11 @@ public sealed unsafe class TapQueue : INetBackendQueue, IDisposable
         long r;
         int errno;
         fixed (byte* p = packet) r = Transfer(p, packet.Length, write: true, out errno);
-        if (r >= 0) return true;
+        if (r >= 0)
+        {
+            WrittenPackets++;
+            return true;
+        }
         if (errno == Errno.EAGAIN) return false;
         // Guest-controlled content (bad GSO fields, too long) must never take the VMM down: drop it.
         if (errno is Errno.EINVAL or EMSGSIZE or Errno.EFAULT or Errno.ENOBUFS or Errno.EIO or EBADFD)

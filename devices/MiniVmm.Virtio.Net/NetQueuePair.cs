@@ -9,7 +9,9 @@ namespace MiniVmm.Virtio.Net;
 /// The packet work of one queue pair (receiveq k, transmitq k), called by that pair's worker with
 /// guest memory passed in. RX copies back-end packets into guest chains (§5.1.6.4), TX gathers
 /// guest chains into back-end packets (§5.1.6.2). Buffers are allocated once; a batch takes one
-/// uncontended lock so that a device reset never runs in the middle of it.
+/// uncontended lock so that a device reset never runs in the middle of it. The back end's packets
+/// carry the header its <see cref="INetBackendQueue.Header"/> names (12 or 20 bytes, with or without
+/// a hash it filled); the guest's header is 12 bytes, or 20 with VIRTIO_NET_F_HASH_REPORT.
 /// </summary>
 public sealed class NetQueuePair
 {
@@ -18,11 +20,12 @@ public sealed class NetQueuePair
 
     private readonly VirtioNetDevice _device;
     private readonly Lock _sync = new();
-    private readonly byte[] _rxPacket = new byte[VirtioNetHeader.Bytes + MaxFrameBytes];
+    private readonly byte[] _rxPacket = new byte[VirtioNetHeader.HashBytes + MaxFrameBytes];
     private readonly byte[] _txPacket = new byte[VirtioNetHeader.HashBytes + MaxFrameBytes];
     private readonly ushort[] _mergeHeads;
     private readonly uint[] _mergeLengths;
     private int _rxPending;
+    private BackendHeader _rxPendingHeader = BackendHeader.V1;
     private int _headerBytes = VirtioNetHeader.Bytes;
     private bool _mergeable;
     private bool _hashReport;
@@ -72,24 +75,31 @@ public sealed class NetQueuePair
         {
             try
             {
+                BackendHeader layout = backend.Header;
                 bool delivered = false;
                 RxOutcome outcome = RxOutcome.BudgetUsed;
                 for (int budget = RxBudget; budget > 0 && _device.IsActive; budget--)
                 {
                     if (_rxPending == 0)
                     {
+                        if (layout.HashFilled)
+                        {
+                            // A kernel that does not fill the hash leaves these bytes as they were: make that "no hash".
+                            _rxPacket.AsSpan(VirtioNetHeader.HashValueOffset, VirtioNetHeader.HashBytes - VirtioNetHeader.HashValueOffset).Clear();
+                        }
                         int read = backend.Read(_rxPacket);
                         if (read <= 0)
                         {
                             outcome = RxOutcome.BackendEmpty;
                             break;
                         }
-                        if (read <= VirtioNetHeader.Bytes || read > _rxPacket.Length || !AdjustOffloads(_rxPacket))
+                        if (read <= layout.Bytes || read > _rxPacket.Length || !AdjustOffloads(_rxPacket))
                         {
                             Counters.RxDropped++;
                             continue;
                         }
                         _rxPending = read;
+                        _rxPendingHeader = layout;
                     }
                     int result = TryDeliver(memory);
                     if (result < 0)
@@ -127,6 +137,7 @@ public sealed class NetQueuePair
             int sent = 0;
             try
             {
+                int backendBytes = backend.Header.Bytes;
                 while (_device.IsActive && TxQueue.TryPopChain(memory, out DescriptorChain chain))
                 {
                     if (chain.WritableBytes != 0 || chain.ReadableBytes < _headerBytes)
@@ -140,20 +151,11 @@ public sealed class NetQueuePair
                     }
                     else
                     {
-                        // The back end always takes the 12-byte header: gather so that it ends where the frame starts.
-                        int start = VirtioNetHeader.HashBytes - _headerBytes;
-                        int length = chain.GatherReadable(memory, _txPacket.AsSpan(start, (int)chain.ReadableBytes));
-                        Span<byte> packet = _txPacket.AsSpan(start, length);
-                        if (_headerBytes == VirtioNetHeader.HashBytes)
-                        {
-                            packet[..VirtioNetHeader.Bytes].CopyTo(_txPacket.AsSpan(VirtioNetHeader.HashBytes - VirtioNetHeader.Bytes));
-                            packet = _txPacket.AsSpan(VirtioNetHeader.HashBytes - VirtioNetHeader.Bytes, length - VirtioNetHeader.HashBytes + VirtioNetHeader.Bytes);
-                        }
-                        BinaryPrimitives.WriteUInt16LittleEndian(packet[VirtioNetHeader.NumBuffersOffset..], 0);
+                        Span<byte> packet = GatherForBackend(memory, chain, backendBytes);
                         if (backend.Write(packet))
                         {
                             Counters.TxPackets++;
-                            Counters.TxBytes += (ulong)(packet.Length - VirtioNetHeader.Bytes);
+                            Counters.TxBytes += (ulong)(packet.Length - backendBytes);
                         }
                         else
                         {
@@ -195,6 +197,26 @@ public sealed class NetQueuePair
         }
     }
 
+    /// <summary>
+    /// Gathers a transmit chain so that the frame starts at byte 20 of the buffer whatever the
+    /// guest's header size, then puts the back end's header (12 or 20 bytes) right before it: the
+    /// guest's first 12 bytes, with num_buffers and the hash fields (meaningless on transmit) zeroed.
+    /// </summary>
+    private Span<byte> GatherForBackend(IGuestMemory memory, DescriptorChain chain, int backendBytes)
+    {
+        int start = VirtioNetHeader.HashBytes - _headerBytes;
+        int length = chain.GatherReadable(memory, _txPacket.AsSpan(start, (int)chain.ReadableBytes));
+        int backendStart = VirtioNetHeader.HashBytes - backendBytes;
+        if (backendStart != start)
+        {
+            _txPacket.AsSpan(start, VirtioNetHeader.Bytes).CopyTo(_txPacket.AsSpan(backendStart)); // overlapping: CopyTo is memmove
+        }
+        Span<byte> packet = _txPacket.AsSpan(backendStart, backendBytes + length - _headerBytes);
+        packet[VirtioNetHeader.Bytes..backendBytes].Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(packet[VirtioNetHeader.NumBuffersOffset..], 0);
+        return packet;
+    }
+
     internal void ResetPair()
     {
         lock (_sync)
@@ -206,8 +228,8 @@ public sealed class NetQueuePair
     /// <summary>1: delivered; 0: dropped (the packet can never fit); -1: not enough buffers now.</summary>
     private int TryDeliver(IGuestMemory memory)
     {
-        int frameBytes = _rxPending - VirtioNetHeader.Bytes;
-        ReadOnlySpan<byte> frame = _rxPacket.AsSpan(VirtioNetHeader.Bytes, frameBytes);
+        int frameBytes = _rxPending - _rxPendingHeader.Bytes;
+        ReadOnlySpan<byte> frame = _rxPacket.AsSpan(_rxPendingHeader.Bytes, frameBytes);
         Span<byte> header = stackalloc byte[VirtioNetHeader.HashBytes];
         BuildHeader(header, frame);
         header = header[.._headerBytes];
@@ -271,7 +293,11 @@ public sealed class NetQueuePair
         }
         uint hash = 0;
         VirtioNetHashReport report = VirtioNetHashReport.None;
-        if (_device.CurrentRss is RssConfiguration config && _device.HashProvider is IRxHashProvider provider
+        if (_rxPendingHeader.HashFilled)
+        {
+            (hash, report) = BackendHash(_device.CurrentRss);
+        }
+        else if (_device.CurrentRss is RssConfiguration config && _device.HashProvider is IRxHashProvider provider
             && !provider.TryComputeHash(frame, config, out hash, out report))
         {
             hash = 0;
@@ -279,6 +305,30 @@ public sealed class NetQueuePair
         }
         BinaryPrimitives.WriteUInt32LittleEndian(header[VirtioNetHeader.HashValueOffset..], hash);
         BinaryPrimitives.WriteUInt16LittleEndian(header[VirtioNetHeader.HashReportOffset..], (ushort)report);
+    }
+
+    /// <summary>
+    /// The hash the back end put in the packet's virtio_net_hdr_v1_hash (the kernel, or our BPF
+    /// program through a kfunc). The back end is trusted to steer, not to write sane bytes: a report
+    /// code the guest did not enable (§5.1.6.4.3: the device reports only enabled types), including
+    /// codes above VIRTIO_NET_HASH_REPORT_UDPv6_EX and any code while hashing is off, becomes
+    /// NONE with hash 0 and is counted; the packet itself is still delivered. NONE always has hash 0.
+    /// </summary>
+    private (uint Hash, VirtioNetHashReport Report) BackendHash(RssConfiguration? config)
+    {
+        ushort code = BinaryPrimitives.ReadUInt16LittleEndian(_rxPacket.AsSpan(VirtioNetHeader.HashReportOffset));
+        if (code == (ushort)VirtioNetHashReport.None)
+        {
+            return (0, VirtioNetHashReport.None);
+        }
+        // Report codes 1..9 name the hash types 1 << 0 .. 1 << 8 in the same order (§5.1.6.4.3.1).
+        VirtioNetHashTypes type = code <= (ushort)VirtioNetHashReport.UdpV6Ex ? (VirtioNetHashTypes)(1u << (code - 1)) : VirtioNetHashTypes.None;
+        if (config is null || type == VirtioNetHashTypes.None || (config.HashTypes & type) == 0)
+        {
+            Counters.RxHashReportsRejected++;
+            return (0, VirtioNetHashReport.None);
+        }
+        return (BinaryPrimitives.ReadUInt32LittleEndian(_rxPacket.AsSpan(VirtioNetHeader.HashValueOffset)), (VirtioNetHashReport)code);
     }
 
     /// <summary>

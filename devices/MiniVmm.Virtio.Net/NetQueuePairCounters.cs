@@ -9,4 +9,7 @@ public sealed class NetQueuePairCounters
     public ulong TxPackets { get; internal set; }
     public ulong TxBytes { get; internal set; }
     public ulong TxDropped { get; internal set; }
+
+    /// <summary>Packets delivered with report NONE because the back end's hash_report was not one the guest enabled.</summary>
+    public ulong RxHashReportsRejected { get; internal set; }
 }

@@ -7,7 +7,7 @@ namespace MiniVmm.Virtio.Net;
 /// </summary>
 public static class VirtioNetHeader
 {
-    /// <summary>virtio_net_hdr_v1: also the header every back-end packet starts with (TUNSETVNETHDRSZ 12).</summary>
+    /// <summary>virtio_net_hdr_v1: the guest's header without HASH_REPORT, and a back end's by default (TUNSETVNETHDRSZ 12).</summary>
     public const int Bytes = 12;
 
     /// <summary>virtio_net_hdr_v1_hash, used when VIRTIO_NET_F_HASH_REPORT is negotiated.</summary>

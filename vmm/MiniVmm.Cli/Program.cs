@@ -14,12 +14,13 @@ public static class Program
         new("run", "boot a guest kernel (ELF vmlinux, bzImage, or the probe)", RunCommand.Execute),
         new("steer-test", "prove every flow lands on the queue RSS says, with the right hash", SteerTestCommand.Execute),
         new("rss", "explain the RSS hash and queue of Ethernet frames given as hex", args => RssCommand.Run(args, Console.In, Console.Out, Console.Error)),
-        new("caps", "what this host offers: KVM capabilities, PVM, TAP multiqueue", CapsCommand.Execute),
+        new("caps", "what this host offers: KVM capabilities, PVM, TAP multiqueue, steering probes", CapsCommand.Execute),
         new("help", "show this help, or a command's: minivmm help run", HelpCommand.Execute),
     ];
 
     public static int Main(string[] args)
     {
+        RssCommand.BpfEngineFactory ??= config => new BpfRssEngine(config);
         if (args.Length == 0 || args[0] is "--help" or "-h") return HelpCommand.Execute([]);
         if (args[0] is "--version" or "-V")
         {

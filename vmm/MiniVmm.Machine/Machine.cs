@@ -76,7 +76,7 @@ public sealed class Machine : IDisposable
             {
                 Vcpu vcpu = vm.CreateVcpu(id);
                 machine._vcpus.Add(vcpu);
-                VcpuBootSetup.SetCpuid(vcpu, cpuid, id);
+                VcpuBootSetup.SetCpuid(vcpu, cpuid, id, KvmHost.RingZeroEmulated);
             }
             CpuBootState boot = KernelLoader.Load(ram.Memory, kernel, options.InitrdPath, options.CommandLine, options.CpuCount);
             // Only the boot CPU gets a state; the others wait for INIT/SIPI in the in-kernel LAPIC.

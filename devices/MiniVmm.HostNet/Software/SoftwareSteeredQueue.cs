@@ -16,18 +16,21 @@ public sealed class SoftwareSteeredQueue(int pair, TapQueue tap, SteeringExchang
     /// <summary>Forwards per Read call before giving the worker back to its event loop (the TAP stays readable).</summary>
     private const int ForwardBudget = 64;
 
+    public BackendHeader Header => tap.Header;
+
     public int Read(Span<byte> packetWithVnetHeader)
     {
+        int headerBytes = tap.Header.Bytes;
         int length = exchange.TryReceive(pair, packetWithVnetHeader);
         if (length > 0) return length;
         for (int i = 0; i < ForwardBudget; i++)
         {
             length = tap.Read(packetWithVnetHeader);
-            if (length <= VirtioNetHeader.Bytes) return length;
+            if (length <= headerBytes) return length;
             RssConfiguration? config = backend.Configuration;
             int pairs = backend.ActivePairs;
             if (config is null || !config.SteeringEnabled || pairs <= 1) return length;
-            RssResult result = RssHasher.Compute(packetWithVnetHeader[VirtioNetHeader.Bytes..length], config);
+            RssResult result = RssHasher.Compute(packetWithVnetHeader[headerBytes..length], config);
             // The pair count may shrink after the table was set: wrap, as the kernel's tun does.
             int target = result.Queue < pairs ? result.Queue : result.Queue % pairs;
             if (target == pair) return length;

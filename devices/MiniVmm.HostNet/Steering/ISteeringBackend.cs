@@ -19,7 +19,7 @@ public interface ISteeringBackend : IDisposable
     /// <summary>An extra wake-up the worker of <paramref name="pair"/> must watch (software re-steering), or null.</summary>
     EventFd? WakeupOf(int pair);
 
-    /// <summary>The in-process hash for HASH_REPORT, or null when the kernel stores it in the vnet header.</summary>
+    /// <summary>The in-process hash for HASH_REPORT, used for packets whose port header is not <see cref="BackendHeader.HashFilled"/>; null when the kernel always fills it.</summary>
     IRxHashProvider? HashProvider { get; }
 
     /// <summary>The guest set a new RSS/hash configuration (null: off) or number of queue pairs.</summary>

@@ -5,12 +5,16 @@ namespace MiniVmm.HostNet.Steering;
 /// <summary>Builds the back end a <see cref="SteeringChoice"/> names, over an open TAP.</summary>
 public static class SteeringBackends
 {
+    /// <summary>
+    /// Kernel and ebpf-kfuncs need kernel interfaces that are not in mainline; the selector only names
+    /// them when their probes said yes, and building them fails with the kernel's errno otherwise.
+    /// </summary>
     public static ISteeringBackend Create(SteeringChoice choice, Tap tap) => choice.Kind switch
     {
         SteeringBackendKind.Software => new SoftwareSteeringBackend(tap),
         SteeringBackendKind.EbpfHybrid => new HybridEbpfSteeringBackend(tap, RssSteeringProgram.LoadEmbedded()),
-        // Neither can be exercised on a mainline kernel; the probes never select them there.
-        _ => throw new SteeringUnavailableException(
-            $"steering={SteeringSelector.Name(choice.Kind)}: this build has no data path for it yet (the kernel interface is not in mainline)"),
+        SteeringBackendKind.Kernel => KernelSteeringBackend.Create(tap, choice.HashReport),
+        SteeringBackendKind.EbpfKfuncs => KfuncSteeringBackend.Create(tap, RssSteeringProgram.LoadEmbedded(withHashKfuncs: true)),
+        _ => throw new ArgumentOutOfRangeException(nameof(choice), choice.Kind, "unknown steering back end"),
     };
 }

@@ -81,6 +81,7 @@ public static class SteeringSelector
             return new SteeringChoice(kind, LogLine(kind, requested, capabilities, hashReportWanted))
             {
                 HashesInProcess = kind == SteeringBackendKind.Software || (kind == SteeringBackendKind.EbpfHybrid && hashReportWanted),
+                HashReport = hashReportWanted,
             };
         }
         // Only explicit requests get here: auto always ends at software.

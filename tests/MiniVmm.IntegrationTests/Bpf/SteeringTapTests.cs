@@ -1,4 +1,5 @@
 using MiniVmm.Bpf;
+using MiniVmm.HostNet;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Virtio.Net.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
@@ -7,7 +8,9 @@ namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>
 /// The program attached to a real multiqueue TAP: every frame sent on the interface is read from
-/// the queue fd its table entry names, computed from the published hash values.
+/// the queue fd its table entry names, computed from the published hash values. The TAP is the
+/// product's (<see cref="Tap"/>: vnet headers on, so every read starts with a 12-byte header) and
+/// frames go in through <see cref="PacketInjector"/> (AF_PACKET on the interface).
 /// </summary>
 public sealed class SteeringTapTests
 {
@@ -37,12 +40,15 @@ public sealed class SteeringTapTests
         }
         frames.Add((id, TestFrames.Ethernet(0x0806).Bytes(new byte[28]).BuildWithId(id), config.UnclassifiedQueue)); id++;
 
-        using (var tap = TestTap.Create(name, queues))
+        using (var tap = Tap.Create(name, queues))
         {
-            program.AttachTo(tap.Queues[0]);
+            program.AttachTo(tap.Queues[0].Handle);
             try
             {
-                foreach (var f in frames) tap.Send(f.Frame);
+                using (var injector = PacketInjector.Open(tap.Name))
+                {
+                    foreach (var f in frames) injector.Send(f.Frame);
+                }
                 var seen = ReadAll(tap, frames.Count);
 
                 foreach (var f in frames)
@@ -55,24 +61,28 @@ public sealed class SteeringTapTests
             }
             finally
             {
-                RssSteeringProgram.DetachFrom(tap.Queues[0]);
+                RssSteeringProgram.DetachFrom(tap.Queues[0].Handle);
             }
         }
         Assert.False(Directory.Exists($"/sys/class/net/{name}"), $"{name} should be gone once its queue fds are closed");
     }
 
-    private static Dictionary<uint, (int Queue, byte[] Frame)> ReadAll(TestTap tap, int expected)
+    private static Dictionary<uint, (int Queue, byte[] Frame)> ReadAll(Tap tap, int expected)
     {
         var seen = new Dictionary<uint, (int, byte[])>();
+        var buffer = new byte[65536];
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (seen.Count < expected && DateTime.UtcNow < deadline)
         {
             bool any = false;
             for (int q = 0; q < tap.Queues.Count; q++)
             {
-                while (tap.TryRead(q) is { } frame)
+                int n;
+                while ((n = tap.Queues[q].Read(buffer)) > 0)
                 {
                     any = true;
+                    Assert.True(n >= Tap.VnetHeaderBytes, $"queue {q} returned {n} bytes, less than the vnet header");
+                    byte[] frame = buffer[Tap.VnetHeaderBytes..n];
                     if (TestFrames.IdOf(frame) is uint id)
                     {
                         Assert.False(seen.ContainsKey(id), $"frame {id} arrived twice");

@@ -33,6 +33,8 @@ public static class ToeplitzVectors
     {
         get
         {
+            string inRepository = Path.Combine(RepoPaths.Root, "tests", "vectors", "toeplitz_msft.json");
+            if (File.Exists(inRepository)) return inRepository;
             for (string? dir = RepoPaths.Root; dir is not null; dir = Path.GetDirectoryName(dir))
             {
                 string candidate = Path.Combine(dir, "shared", "vectors", "toeplitz_msft.json");

@@ -31,7 +31,7 @@ public sealed class QueuePairWorkerTests
 
         public void OnRxKick() { Threads.Add(Environment.CurrentManagedThreadId); Events.Add("rx-kick"); }
 
-        public void OnTxKick() { Events.Add("tx-kick"); OnTx?.Invoke(); }
+        public void OnTxKick() { OnTx?.Invoke(); Events.Add("tx-kick"); } // OnTx first: the test reads what it recorded after seeing the event
 
         public void OnResteered() => Events.Add("resteer");
 

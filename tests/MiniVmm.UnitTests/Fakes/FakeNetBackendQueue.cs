@@ -1,12 +1,16 @@
+using System.Buffers.Binary;
 using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.UnitTests.Fakes;
 
-/// <summary>A back-end queue over two in-memory packet lists (each packet starts with its 12-byte header).</summary>
+/// <summary>A back-end queue over two in-memory packet lists (each packet starts with a <see cref="Header"/>-sized header).</summary>
 public sealed class FakeNetBackendQueue : INetBackendQueue
 {
     public Queue<byte[]> ToGuest { get; } = new();
     public List<byte[]> FromGuest { get; } = [];
+
+    /// <summary>What the device is told the packets carry (12 bytes by default).</summary>
+    public BackendHeader Header { get; set; } = BackendHeader.V1;
 
     public int Read(Span<byte> packetWithVnetHeader)
     {
@@ -24,13 +28,24 @@ public sealed class FakeNetBackendQueue : INetBackendQueue
         return true;
     }
 
-    /// <summary>Queues a frame behind a header with the given offload bytes (zero by default).</summary>
-    public void Inject(byte[] frame, byte flags = 0, byte gsoType = 0)
+    /// <summary>Queues a frame behind a header of <see cref="Header"/> size with the given offload bytes (zero by default).</summary>
+    public void Inject(byte[] frame, byte flags = 0, byte gsoType = 0) => ToGuest.Enqueue(Packet(frame, flags, gsoType));
+
+    /// <summary>Queues a frame behind a 20-byte header whose hash fields "the kernel" filled.</summary>
+    public void InjectWithHash(byte[] frame, uint hashValue, ushort hashReport)
     {
-        var packet = new byte[12 + frame.Length];
+        byte[] packet = Packet(frame, 0, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(packet.AsSpan(12), hashValue);
+        BinaryPrimitives.WriteUInt16LittleEndian(packet.AsSpan(16), hashReport);
+        ToGuest.Enqueue(packet);
+    }
+
+    private byte[] Packet(byte[] frame, byte flags, byte gsoType)
+    {
+        var packet = new byte[Header.Bytes + frame.Length];
         packet[0] = flags;
         packet[1] = gsoType;
-        frame.CopyTo(packet, 12);
-        ToGuest.Enqueue(packet);
+        frame.CopyTo(packet, Header.Bytes);
+        return packet;
     }
 }

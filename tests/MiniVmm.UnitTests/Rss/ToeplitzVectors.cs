@@ -41,6 +41,12 @@ public static class ToeplitzVectors
             throw new InvalidOperationException($"no MiniVmm.sln above {AppContext.BaseDirectory}");
         }
 
+        string inRepository = Path.Combine(directory, "tests", "vectors", "toeplitz_msft.json");
+        if (System.IO.File.Exists(inRepository))
+        {
+            return inRepository;
+        }
+
         for (string? parent = Path.GetDirectoryName(directory); parent is not null; parent = Path.GetDirectoryName(parent))
         {
             string candidate = Path.Combine(parent, "shared", "vectors", "toeplitz_msft.json");

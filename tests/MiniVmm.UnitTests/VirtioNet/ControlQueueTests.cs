@@ -51,7 +51,7 @@ public class ControlQueueTests
         return Send(rig, head, tableBytes, middle, key);
     }
 
-    private static byte SendHash(NetTestRig rig, uint hashTypes, byte[] key, ulong reserved = 0)
+    internal static byte SendHash(NetTestRig rig, uint hashTypes, byte[] key, ulong reserved = 0)
     {
         var body = new byte[2 + 13 + key.Length];
         body[0] = 4; body[1] = 2;

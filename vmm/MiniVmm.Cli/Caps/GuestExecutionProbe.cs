@@ -1,3 +1,5 @@
+using MiniVmm.Kvm;
+
 namespace MiniVmm.Cli.Caps;
 
 /// <summary>
@@ -8,14 +10,13 @@ public static class GuestExecutionProbe
 {
     public static CapsSection Probe()
     {
-        bool pvm = Directory.Exists("/sys/module/kvm_pvm");
-        bool vmx = Directory.Exists("/sys/module/kvm_intel"), svm = Directory.Exists("/sys/module/kvm_amd");
-        string mode = pvm ? "pvm" : vmx ? "vmx" : svm ? "svm" : "unknown";
+        bool pvm = KvmHost.RingZeroEmulated;
         return new CapsSection("guest_execution",
         [
-            CapsItem.Of("kvm_mode", mode),
+            CapsItem.Of("kvm_mode", KvmHost.ExecutionMode.ToString().ToLowerInvariant()),
             CapsItem.Of("pvm", pvm),
             CapsItem.Of("ring0_emulated", pvm),
+            CapsItem.Of("cpuid_hidden", pvm ? "cx16 (lock cmpxchg16b cannot be emulated in ring 0)" : "none"),
         ]);
     }
 }

@@ -11,6 +11,7 @@ public static class CapsCommand
         KvmCapsProbe.Probe,
         GuestExecutionProbe.Probe,
         TapCapsProbe.Probe,
+        SteeringCapsProbe.Probe,
     ];
 
     public const string HelpText =
@@ -18,7 +19,8 @@ public static class CapsCommand
         usage: minivmm caps [--json]
 
         Reports what this host offers: the KVM API version and the capabilities MiniVmm uses,
-        whether ring-0 guest code is emulated (PVM), and TAP multiqueue support.
+        whether ring-0 guest code is emulated (PVM), TAP multiqueue support, and the steering
+        probes with the back end `--steering auto` would pick and why.
           --json    print one JSON object, a member per section
 
         """;

@@ -84,7 +84,7 @@ public static class RunCommand
                 }
                 catch (SteeringUnavailableException e)
                 {
-                    return ExitCodes.Failure(e.Message);
+                    return ExitCodes.Usage(e.Message); // the user asked for a back end this host cannot give
                 }
                 catch (Exception e)
                 {

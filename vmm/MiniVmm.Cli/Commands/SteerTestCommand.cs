@@ -55,7 +55,7 @@ public static class SteerTestCommand
             result = run.Execute();
         }
         catch (TapException e) { return ExitCodes.Usage(e.Message); }
-        catch (SteeringUnavailableException e) { return ExitCodes.Failure(e.Message); }
+        catch (SteeringUnavailableException e) { return ExitCodes.Usage(e.Message); }
         catch (Exception e) { return ExitCodes.Failure($"steer-test: {e.Message}"); }
 
         if (options.Json) SteerTestRenderer.WriteJson(result, run.BackendName, run.BackendReason, Console.Out);

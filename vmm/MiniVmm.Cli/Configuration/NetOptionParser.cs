@@ -40,9 +40,9 @@ public static class NetOptionParser
             {
                 "tap" => options with { TapName = ValidTapName(value) },
                 "queues" => options with { Queues = ParseQueues(value) },
-                "mac" => options with { Mac = MacAddress.TryParse(value, out MacAddress mac) ? mac : throw Bad(part, "not a MAC address (like 52:54:00:12:34:56)") },
+                "mac" => options with { Mac = ParseMac(part, value) },
                 "rss" => options with { Rss = OnOff(part, value) },
-                "hash-report" or "hash" => options with { HashReport = OnOff(part, value) },
+                "hash-report" => options with { HashReport = OnOff(part, value) },
                 "steering" => options with { Steering = ParseSteering(part, value) },
                 "fds" => options with { Fds = [.. options.Fds ?? [], .. ParseFds(part, value)] },
                 _ => throw Bad(part, "unknown key (tap, fds, queues, mac, rss, hash-report, steering)"),
@@ -74,6 +74,14 @@ public static class NetOptionParser
         if (name.Length is 0 or > 15 || name.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c)) || name is "." or "..")
             throw new UsageException($"--net tap={name}: not a valid interface name (1 to 15 characters, no '/', ':' or spaces)");
         return name;
+    }
+
+    private static MacAddress ParseMac(string part, string value)
+    {
+        if (!MacAddress.TryParse(value, out MacAddress mac)) throw Bad(part, "not a MAC address (like 52:54:00:12:34:56)");
+        // A NIC's own address must be unicast and not all zeros (IEEE 802: bit 0 of the first octet is the group bit).
+        if (mac.IsMulticast || mac.Value == 0) throw Bad(part, "must be a unicast, non-zero address");
+        return mac;
     }
 
     private static int ParseQueues(string value) =>

@@ -21,15 +21,25 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
     public string BackendName { get; private set; } = "";
     public string BackendReason { get; private set; } = "";
 
+    /// <summary>
+    /// Frames to send in phase 1 instead of the standard flow set, each with the queue, hash and
+    /// report it must arrive with (tests use published vectors this way).
+    /// </summary>
+    public IReadOnlyList<(SteeringFlow Flow, FlowExpectation Expected)>? CustomFlows { get; init; }
+
+    /// <summary>The TAP of the run, once created (tests look at its per-queue counters).</summary>
+    public Tap? Tap { get; private set; }
+
     /// <summary>Serial lines that were not part of the protocol (kept for diagnostics on failure).</summary>
     public List<string> OtherLines { get; } = new();
 
     public SteerTestResult Execute()
     {
         int perKind = Math.Max(1, (options.Frames - 14 + 3) / 4);
-        IReadOnlyList<SteeringFlow> phase1 = SteeringFlowSet.Build(1, perKind);
+        IReadOnlyList<SteeringFlow> phase1 = CustomFlows?.Select(c => c.Flow).ToList() ?? SteeringFlowSet.Build(1, perKind);
         IReadOnlyList<SteeringFlow> phase2 = options.SecondPhase ? SteeringFlowSet.Build(1_000_001, perKind) : [];
-        var expected = Expect(phase1, options.Phase1).Concat(Expect(phase2, options.Phase2)).ToList();
+        IEnumerable<FlowExpectation> expected1 = CustomFlows?.Select(c => c.Expected) ?? Expect(phase1, options.Phase1);
+        var expected = expected1.Concat(Expect(phase2, options.Phase2)).ToList();
 
         string tapName = options.TapName ?? $"mvst{Environment.ProcessId % 100000}";
         using Machine.Machine machine = Machine.Machine.Create(new MachineOptions
@@ -48,6 +58,7 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
             HashReport = options.HashReport,
             Steering = options.Steering,
         });
+        Tap = nic.Tap;
         BackendName = MiniVmm.HostNet.Steering.SteeringSelector.Name(nic.Steering.Kind);
         BackendReason = nic.Steering.LogLine;
         DisableIPv6(nic.Tap.Name); // keeps the host's own router solicitations off the guest's queues
@@ -58,8 +69,8 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         var deadline = DateTime.UtcNow.AddSeconds(options.TimeoutSeconds);
         using (PacketInjector injector = PacketInjector.Open(nic.Tap.Name))
         {
-            if (WaitForReady(1, machine, deadline)) Send(injector, phase1, "phase 1");
-            if (phase2.Count > 0 && WaitForReady(2, machine, deadline)) Send(injector, phase2, "phase 2");
+            if (WaitForReady(1, machine, deadline)) Send(injector, nic, phase1, "phase 1", deadline);
+            if (phase2.Count > 0 && WaitForReady(2, machine, deadline)) Send(injector, nic, phase2, "phase 2", deadline);
         }
         if (!vm.Join(Remaining(deadline)))
         {
@@ -136,15 +147,29 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         }
     }
 
-    private void Send(PacketInjector injector, IReadOnlyList<SteeringFlow> flows, string phase)
+    /// <summary>Frames allowed between the host and the guest's RX rings: below a TAP queue's 1000-packet ring and the probe's 256 buffers per queue.</summary>
+    private const int InFlightWindow = 200;
+
+    private void Send(PacketInjector injector, VirtioNetAttachment nic, IReadOnlyList<SteeringFlow> flows, string phase, DateTime deadline)
     {
         int step = Math.Max(1, flows.Count / 10);
+        ulong delivered0 = Delivered(nic);
         for (int i = 0; i < flows.Count; i++)
         {
+            // Flow control: a burst larger than a TAP queue's ring would be dropped by the kernel, not steered.
+            var spin = new SpinWait();
+            while ((ulong)i > Delivered(nic) - delivered0 + InFlightWindow && DateTime.UtcNow < deadline) spin.SpinOnce(sleep1Threshold: 20);
             injector.Send(flows[i].Frame);
             if (flows.Count >= 2000 && (i + 1) % step == 0)
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"steer-test: {phase}: sent {i + 1}/{flows.Count} frames"));
         }
+    }
+
+    private static ulong Delivered(VirtioNetAttachment nic)
+    {
+        ulong sum = 0;
+        foreach (var pair in nic.Device.Pairs) sum += pair.Counters.RxPackets;
+        return sum;
     }
 
     private static TimeSpan Remaining(DateTime deadline)

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using MiniVmm.IntegrationTests.Infrastructure;
+
+namespace MiniVmm.IntegrationTests.Cli;
+
+/// <summary>`minivmm steer-test --json` and `minivmm caps --json` as a user runs them (out/bin/minivmm).</summary>
+public sealed class SteerTestAndCapsCliTests
+{
+    private static readonly string[] s_backends = ["kernel", "ebpf-kfuncs", "ebpf-hybrid", "software"];
+
+    /// <summary>
+    /// With one queue pair every frame must arrive (on queue 0) and match: exit 0, frames &gt; 0,
+    /// mismatches 0, and per-queue counts that add up to what was sent.
+    /// </summary>
+    [HostFact(HostNeeds.Kvm | HostNeeds.Tap)]
+    public void Steer_test_with_one_queue_passes_and_prints_valid_json()
+    {
+        string tap = $"mvs{Random.Shared.Next(1_000_000, 9_999_999)}";
+        MinivmmProcess.Result r = MinivmmProcess.Run(null, TimeSpan.FromSeconds(180), "steer-test", "--json", "--queues", "1", "--tap", tap);
+        Assert.False(Directory.Exists($"/sys/class/net/{tap}"), $"TAP {tap} was left behind");
+
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        JsonElement root = doc.RootElement;
+        int frames = root.GetProperty("frames").GetInt32();
+        int mismatches = root.GetProperty("mismatches").GetInt32();
+        string firstMismatches = string.Join("; ", root.GetProperty("mismatch_list").EnumerateArray().Take(5)
+            .Select(m => $"{m.GetProperty("id").GetInt64()} {m.GetProperty("frame").GetString()}: {m.GetProperty("problem").GetString()}"));
+        Assert.True(r.ExitCode == 0 && mismatches == 0,
+            $"steer-test --queues 1: exit {r.ExitCode}, {mismatches} mismatches of {frames} frames ({firstMismatches}); stderr: {r.Stderr}");
+
+        Assert.True(frames >= 1000, $"only {frames} frames sent (default is about 1000)");
+        Assert.Equal(1, root.GetProperty("queues").GetInt32());
+        Assert.Contains(root.GetProperty("backend").GetString(), s_backends);
+        Assert.True(root.GetProperty("passed").GetBoolean());
+        JsonElement queue0 = Assert.Single(root.GetProperty("per_queue").EnumerateArray());
+        Assert.Equal(0, queue0.GetProperty("queue").GetInt32());
+        Assert.Equal(frames, queue0.GetProperty("expected").GetInt32());
+        // received counts every frame on the queue, the host's own frames ("foreign") included.
+        Assert.Equal(frames + root.GetProperty("foreign").GetInt32(), queue0.GetProperty("received").GetInt32());
+        Assert.Equal(frames, root.GetProperty("received").GetInt32());
+    }
+
+    /// <summary>
+    /// --frames accepts up to 100,000, but a TAP queue holds only tx_queue_len (1000) packets the
+    /// guest has not taken yet: a burst larger than that must be paced, not lost and then reported
+    /// as "never received" (a steering failure that is not one).
+    /// </summary>
+    [HostFact(HostNeeds.Kvm | HostNeeds.Tap)]
+    public void Steer_test_with_more_frames_than_a_tap_queue_holds_loses_none()
+    {
+        string tap = $"mvs{Random.Shared.Next(1_000_000, 9_999_999)}";
+        MinivmmProcess.Result r = MinivmmProcess.Run(null, TimeSpan.FromSeconds(180), "steer-test", "--json", "--queues", "1", "--frames", "3000", "--tap", tap);
+        Assert.False(Directory.Exists($"/sys/class/net/{tap}"), $"TAP {tap} was left behind");
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        JsonElement root = doc.RootElement;
+        int frames = root.GetProperty("frames").GetInt32(), received = root.GetProperty("received").GetInt32();
+        Assert.True(frames >= 3000, $"only {frames} frames sent");
+        Assert.True(r.ExitCode == 0 && received == frames && root.GetProperty("mismatches").GetInt32() == 0,
+            $"steer-test --queues 1 --frames 3000: exit {r.ExitCode}, {received} of {frames} frames received, {root.GetProperty("mismatches").GetInt32()} mismatches");
+    }
+
+    /// <summary>
+    /// caps names the back end auto would pick, and it is the first available top down (kernel,
+    /// ebpf-kfuncs, ebpf-hybrid, software) by the probe results it prints. Here root may load BPF
+    /// (the differential and host tests do), so eBPF steering must be reported available.
+    /// </summary>
+    [HostFact(HostNeeds.Tap | HostNeeds.Bpf)]
+    public void Caps_json_has_a_steering_section_with_the_auto_back_end()
+    {
+        MinivmmProcess.Result r = MinivmmProcess.Run("caps", "--json");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        JsonElement steering = doc.RootElement.GetProperty("steering");
+        bool ioctls = steering.GetProperty("tun_hash_ioctls").GetBoolean();
+        bool kfuncs = steering.GetProperty("hash_kfuncs").GetBoolean();
+        bool ebpf = steering.GetProperty("ebpf_steering").GetBoolean();
+        foreach (string reason in new[] { "tun_hash_ioctls_reason", "hash_kfuncs_reason", "ebpf_steering_reason" })
+            Assert.False(string.IsNullOrWhiteSpace(steering.GetProperty(reason).GetString()), $"{reason} is empty");
+
+        Assert.True(ebpf, $"ebpf steering reported unavailable: {steering.GetProperty("ebpf_steering_reason").GetString()}");
+        string expected = ioctls ? "kernel" : kfuncs && ebpf ? "ebpf-kfuncs" : ebpf ? "ebpf-hybrid" : "software";
+        string auto = steering.GetProperty("auto_backend").GetString()!;
+        Assert.Equal(expected, auto);
+        Assert.Contains($"steering: {auto} (requested auto", steering.GetProperty("auto_reason").GetString());
+        // With hash report off auto skips ebpf-kfuncs (docs/STEERING.md).
+        string withoutReport = ioctls ? "kernel" : ebpf ? "ebpf-hybrid" : "software";
+        Assert.Equal(withoutReport, steering.GetProperty("auto_backend_without_hash_report").GetString());
+    }
+}
