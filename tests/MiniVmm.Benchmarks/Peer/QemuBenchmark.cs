@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using MiniVmm.Benchmarks.Tap;
 using MiniVmm.Virtio.Net.Packets;

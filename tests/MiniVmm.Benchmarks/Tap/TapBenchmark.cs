@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using MiniVmm.HostNet;
 using MiniVmm.Virtio.Net;
 using MiniVmm.Virtio.Net.Packets;
