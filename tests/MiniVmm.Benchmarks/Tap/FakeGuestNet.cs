@@ -38,7 +38,7 @@ public sealed class FakeGuestNet : IDisposable
         driver.SetUpQueue(2, 64, 2);
         driver.EnableMsix(3);
         Pair = device.Pairs[0];
-        Pair.Backend = new TapBackendQueue(tapQueue);
+        Pair.Backend = tapQueue; // the machine attaches TapQueue itself as the pair's back end
         driver.DriverOk();
         if (!device.IsActive) throw new InvalidOperationException("the device did not accept DRIVER_OK");
 
