@@ -18,6 +18,7 @@ public sealed class ProbeVm : IDisposable
     private readonly List<string> _transcript = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _firstTxLineTicks = -1;
+    private int _disposed;
 
     private ProbeVm(Process process)
     {
@@ -109,8 +110,10 @@ public sealed class ProbeVm : IDisposable
         return $"serial: {string.Join(" | ", serial)}; stderr: {string.Join(" | ", errors)}";
     }
 
+    /// <summary>Kills the VMM if it still runs. Idempotent and safe from a signal handler's thread.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try
         {
             if (!_process.HasExited)

@@ -22,6 +22,7 @@ public static class QemuBenchmark
     private static ProbeVm? _currentVm;
     private static string? _currentTap;
     private static readonly HashSet<string> SoftwareRssSeen = [];
+    private static Interruption? _interruption;
 
     public static int Run(string[] args)
     {
@@ -38,7 +39,8 @@ public static class QemuBenchmark
         var launchers = Launchers(options, Path.Combine(root ?? ".", "out", "bin", "minivmm"));
         if (launchers.Count == 0) return 1;
 
-        Console.CancelKeyPress += OnCancel;
+        using var interruption = new Interruption(OnInterrupt);
+        _interruption = interruption;
         try
         {
             Console.WriteLine($"qemu benchmark: probe {probe}, {FrameBytes}-byte frames, {options.Frames} frames per direction and run, " +
@@ -51,6 +53,7 @@ public static class QemuBenchmark
                 {
                     foreach (ProbeVmLauncher launcher in launchers)
                     {
+                        if (interruption.Requested) return interruption.ExitCode;
                         PeerResult r = RunOne(launcher, queues, round, probe, tscKhz, options);
                         results.Add(r);
                         Console.WriteLine(Describe(round, r));
@@ -64,7 +67,7 @@ public static class QemuBenchmark
         }
         finally
         {
-            Console.CancelKeyPress -= OnCancel;
+            _interruption = null;
         }
     }
 
@@ -143,7 +146,7 @@ public static class QemuBenchmark
             }
             var sender = new HostFrameSender(tap, options.Senders);
             byte[][] frames = Enumerable.Range(0, 256).Select(Flow).ToArray();
-            double senderRate = sender.Send(frames, options.Frames);
+            double senderRate = sender.Send(frames, options.Frames, _interruption?.Token ?? default);
             TimeSpan filledAt = vm.Elapsed;
             if (!vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(60 + options.Frames / 5_000)))
             {
@@ -161,7 +164,11 @@ public static class QemuBenchmark
         string tap = HostInterface.UniqueName();
         try
         {
-            lock (CurrentLock) _currentTap = tap;
+            lock (CurrentLock)
+            {
+                if (_interruption?.Requested == true) throw new OperationCanceledException("interrupted");
+                _currentTap = tap;
+            }
             HostInterface.CreateTap(tap, launcher.NeedsMultiQueueTap(queues), txQueueLength);
             using ProbeVm vm = ProbeVm.Start(launcher.StartInfo(probe, probeArgs, tap, queues));
             lock (CurrentLock) _currentVm = vm;
@@ -218,8 +225,8 @@ public static class QemuBenchmark
         return null;
     }
 
-    /// <summary>Ctrl-C: kill the running VMM and delete its TAP before the process ends.</summary>
-    private static void OnCancel(object? sender, ConsoleCancelEventArgs e)
+    /// <summary>A signal: kill the running VMM and delete its TAP now; the loop then stops.</summary>
+    private static void OnInterrupt()
     {
         lock (CurrentLock)
         {

@@ -26,25 +26,25 @@ public static class TapBenchmark
         if (options is null) return 2;
 
         using var tap = MiniVmm.HostNet.Tap.Create("mvb-%d", 1);
-        ConsoleCancelEventHandler onCancel = (_, _) => tap.Dispose(); // closing the fds removes the interface
-        Console.CancelKeyPress += onCancel;
+        using var interruption = new Interruption(tap.Dispose); // closing the fds removes the interface
         try
         {
             HostInterface.Prepare(tap.Name, options.Packets + 1024);
-            Console.WriteLine($"tap benchmark: {tap.Name}, 1 queue pair, {options.Packets} packets per measurement, median of {options.Rounds} rounds, {options.Senders} sender thread(s)");
+            Console.WriteLine($"tap benchmark: {tap.Name}, 1 queue pair, {options.Packets} packets per measurement, median of {options.Rounds} rounds after 1 warm-up round, {options.Senders} sender thread(s)");
             Console.WriteLine($"load: {HostInterface.LoadAverage()}");
             Console.WriteLine($"{"direction",-4} {"frame",6} {"plain Mpps",11} {"device Mpps",12} {"ratio",6}  notes");
             double worst = double.MaxValue;
             foreach (int size in options.Sizes)
             {
+                if (interruption.Requested) return interruption.ExitCode;
                 worst = Math.Min(worst, MeasureSize(tap, size, options));
             }
             Console.WriteLine($"worst ratio {worst:P0} (goal >= 70%)");
             return 0;
         }
-        finally
+        catch (Exception) when (interruption.Requested)
         {
-            Console.CancelKeyPress -= onCancel;
+            return interruption.ExitCode; // the TAP went away under a measurement
         }
     }
 
@@ -60,16 +60,24 @@ public static class TapBenchmark
         var rxPlain = new List<double>(); var rxDevice = new List<double>(); var senderRates = new List<double>();
         var txPlain = new List<double>(); var txDevice = new List<double>();
         long lost = 0;
-        for (int round = 0; round < options.Rounds; round++)
+        // Round -1 warms up (tiered JIT, first-touch of guest memory and rings) and is not recorded.
+        for (int round = -1; round < options.Rounds && !tap.IsDisposed; round++)
         {
+            bool record = round >= 0;
+            long ignored = 0;
+            ref long lostCount = ref record ? ref lost : ref ignored;
             DrainPlain(queue, buffer); // whatever the host stack sent on its own
-            senderRates.Add(sender.Send(frames, options.Packets));
-            rxPlain.Add(Timed(() => DrainPlain(queue, buffer), options.Packets, ref lost));
-            senderRates.Add(sender.Send(frames, options.Packets));
-            rxDevice.Add(Timed(guest.ReceiveUntilEmpty, options.Packets, ref lost));
-            txPlain.Add(Timed(() => WritePlain(queue, txPacket, options.Packets), options.Packets, ref lost));
-            txDevice.Add(Timed(() => guest.Transmit(options.Packets), options.Packets, ref lost));
+            double fill1 = sender.Send(frames, options.Packets);
+            double plainRx = Timed(() => DrainPlain(queue, buffer), options.Packets, ref lostCount);
+            double fill2 = sender.Send(frames, options.Packets);
+            double deviceRx = Timed(guest.ReceiveUntilEmpty, options.Packets, ref lostCount);
+            double plainTx = Timed(() => WritePlain(queue, txPacket, options.Packets), options.Packets, ref lostCount);
+            double deviceTx = Timed(() => guest.Transmit(options.Packets), options.Packets, ref lostCount);
+            if (!record) continue;
+            senderRates.Add(fill1); senderRates.Add(fill2);
+            rxPlain.Add(plainRx); rxDevice.Add(deviceRx); txPlain.Add(plainTx); txDevice.Add(deviceTx);
         }
+        if (tap.IsDisposed) throw new OperationCanceledException("the TAP was closed (interrupted)");
         if (guest.BadRxLengths != 0) throw new InvalidOperationException($"{guest.BadRxLengths} RX buffers came back with the wrong length");
         string rxNote = $"sender {Median(senderRates) / 1e6:F2} Mpps (fills the queue first, not on the clock)";
         if (lost != 0) rxNote += $"; {lost} packets fewer than sent (queue overflow or drops)";
