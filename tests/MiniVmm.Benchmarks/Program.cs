@@ -1,3 +1,6 @@
+using MiniVmm.Benchmarks.Peer;
+using MiniVmm.Benchmarks.Tap;
+
 namespace MiniVmm.Benchmarks;
 
 public static class Program
@@ -6,13 +9,17 @@ public static class Program
     private static readonly Dictionary<string, Func<string[], int>> Benchmarks = new()
     {
         ["startup"] = StartupBenchmark.Run,
+        ["bpf"] = BpfBenchmark.Run,
+        ["rss"] = RssBenchmark.Run,
+        ["tap"] = TapBenchmark.Run,
+        ["qemu"] = QemuBenchmark.Run,
     };
 
     public static int Main(string[] args)
     {
         if (args.Length == 0 || !Benchmarks.TryGetValue(args[0], out var run))
         {
-            Console.Error.WriteLine($"usage: MiniVmm.Benchmarks <{string.Join("|", Benchmarks.Keys)}> [ARGS]");
+            Console.Error.WriteLine($"usage: MiniVmm.Benchmarks <{string.Join("|", Benchmarks.Keys)}> [ARGS]  (docs/BENCHMARKS.md)");
             return 2;
         }
         return run(args[1..]);

@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace MiniVmm.Benchmarks.Peer;
+
+/// <summary>The qemu benchmark's command line.</summary>
+public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders, int Rounds, string[] Steering, string Vmms)
+{
+    public const string Usage = "use --queues 1,2,4  --frames N  --senders T  --rounds R  --steering ebpf,software  --vmm both|qemu|minivmm";
+
+    /// <summary>Parses the arguments; prints one error line and returns null on bad input.</summary>
+    public static PeerBenchmarkOptions? Parse(string[] args)
+    {
+        int[] queues = [1, 2, 4];
+        long frames = 200_000;
+        int senders = 2, rounds = 3;
+        string[] steering = ["ebpf", "software"];
+        string vmms = "both";
+        for (int i = 0; i < args.Length; i++)
+        {
+            string? value = i + 1 < args.Length ? args[i + 1] : null;
+            bool ok = args[i] switch
+            {
+                "--queues" => TryParseList(value, out queues),
+                "--frames" => long.TryParse(value, CultureInfo.InvariantCulture, out frames) && frames is >= 1000 and <= 100_000_000,
+                "--senders" => int.TryParse(value, CultureInfo.InvariantCulture, out senders) && senders is > 0 and <= 16,
+                "--rounds" => int.TryParse(value, CultureInfo.InvariantCulture, out rounds) && rounds is > 0 and <= 20,
+                "--steering" => value is not null && (steering = value.Split(',')).All(s => s is "ebpf" or "software" or "auto"),
+                "--vmm" => value is "both" or "qemu" or "minivmm" && (vmms = value).Length > 0,
+                _ => false,
+            };
+            if (!ok)
+            {
+                Console.Error.WriteLine($"qemu benchmark: bad argument '{args[i]}{(value is null ? "" : " " + value)}' ({Usage})");
+                return null;
+            }
+            i++;
+        }
+        return new PeerBenchmarkOptions(queues, frames, senders, rounds, steering, vmms);
+    }
+
+    private static bool TryParseList(string? value, out int[] queues)
+    {
+        queues = [];
+        if (string.IsNullOrEmpty(value)) return false;
+        var parsed = new List<int>();
+        foreach (string part in value.Split(','))
+        {
+            if (!int.TryParse(part, CultureInfo.InvariantCulture, out int q) || q is < 1 or > 16) return false;
+            parsed.Add(q);
+        }
+        queues = [.. parsed];
+        return true;
+    }
+}

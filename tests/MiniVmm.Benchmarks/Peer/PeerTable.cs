@@ -1,0 +1,67 @@
+using MiniVmm.Benchmarks.Tap;
+
+namespace MiniVmm.Benchmarks.Peer;
+
+/// <summary>
+/// The summary of a qemu benchmark run: median kpps per VMM configuration and queue count, per
+/// direction, then each MiniVmm configuration over the QEMU one with the same hash-report setting
+/// (goals, issue 5: >= 1.5x with eBPF steering, >= 2x with hash report on). Ratios are paired:
+/// each round's MiniVmm rate over the same round's QEMU rate (run minutes apart, so under about
+/// the same machine load), then the median over rounds, with the range.
+/// </summary>
+public static class PeerTable
+{
+    public static void Print(List<PeerResult> results, int[] queues, string[] labels)
+    {
+        foreach (string direction in new[] { "RX", "TX" })
+        {
+            Console.WriteLine();
+            Console.WriteLine($"{direction + " kpps, median over rounds",-42}" + string.Concat(queues.Select(q => $"{q + "q",16}")));
+            foreach (string label in labels)
+            {
+                Console.WriteLine($"{label,-42}" + string.Concat(queues.Select(q => Cell(results, label, q, direction))));
+            }
+            foreach (string label in labels.Where(l => l.StartsWith("minivmm", StringComparison.Ordinal)))
+            {
+                string peer = label.EndsWith("+hash", StringComparison.Ordinal) ? "qemu rss+hash" : "qemu rss";
+                if (!labels.Contains(peer)) continue;
+                string goal = label.EndsWith("+hash", StringComparison.Ordinal) ? "goal 2x" : label.Contains("ebpf") ? "goal 1.5x" : "";
+                Console.WriteLine($"{label + " / " + peer,-42}" + string.Concat(queues.Select(q => RatioCell(results, label, peer, q, direction))) + $"  {goal}");
+            }
+        }
+        if (results.Any(r => r.FillOverlapped))
+        {
+            Console.WriteLine("* RX: in some round the host was still filling the TAP when the guest started receiving, so the sender shared the CPUs during the measurement; that number may be low.");
+        }
+        var partial = results.Where(r => r.Error is null && r.Received < r.Sent).Select(r => $"{r.Label} q={r.Queues} round {r.Round}: {r.Received}/{r.Sent}").ToList();
+        if (partial.Count > 0)
+        {
+            Console.WriteLine("RX runs where the guest got fewer frames than were sent (its rate is over the frames it got): " + string.Join("; ", partial));
+        }
+    }
+
+    private static double Rate(PeerResult r, string direction) => direction == "RX" ? r.RxRate : r.TxRate;
+
+    private static List<double> Rates(List<PeerResult> results, string label, int queues, string direction) =>
+        results.Where(r => r.Label == label && r.Queues == queues && r.Error is null).Select(r => Rate(r, direction)).Where(v => v > 0).ToList();
+
+    private static string Cell(List<PeerResult> results, string label, int queues, string direction)
+    {
+        var rates = Rates(results, label, queues, direction);
+        bool overlapped = direction == "RX" && results.Any(r => r.Label == label && r.Queues == queues && r.FillOverlapped);
+        return rates.Count == 0 ? $"{"failed",16}" : $"{TapBenchmark.Median(rates) / 1e3,15:F1}{(overlapped ? "*" : " ")}";
+    }
+
+    private static string RatioCell(List<PeerResult> results, string label, string peer, int queues, string direction)
+    {
+        var ratios = new List<double>();
+        foreach (PeerResult mine in results.Where(r => r.Label == label && r.Queues == queues && r.Error is null))
+        {
+            PeerResult? theirs = results.FirstOrDefault(r => r.Label == peer && r.Queues == queues && r.Round == mine.Round && r.Error is null);
+            if (theirs is not null && Rate(theirs, direction) > 0 && Rate(mine, direction) > 0) ratios.Add(Rate(mine, direction) / Rate(theirs, direction));
+        }
+        if (ratios.Count == 0) return $"{"-",16}";
+        string cell = ratios.Count == 1 ? $"{ratios[0]:F2}x" : $"{TapBenchmark.Median(ratios):F2}x ({ratios.Min():F1}-{ratios.Max():F1})";
+        return $"{cell,16}";
+    }
+}

@@ -1,0 +1,237 @@
+using System.Globalization;
+using MiniVmm.Benchmarks.Tap;
+using MiniVmm.Virtio.Net.Packets;
+
+namespace MiniVmm.Benchmarks.Peer;
+
+/// <summary>
+/// The same probe guest under qemu-system-x86_64 and under MiniVmm (issue 5 item 5): host-to-guest
+/// RX and guest-to-host TX frames per second with 64-byte frames, for 1, 2 and 4 queues, as the
+/// guest measures them (quiet=1 totals, TSC-timed), and the ratios MiniVmm/QEMU.
+/// Each run: a fresh TAP mvb-&lt;n&gt;, the VMM as a subprocess, `probe: ready`, the guest's TX
+/// jobs (one per queue, one after the other), then the host's RX frames (256 UDP flows through
+/// AF_PACKET, several sender threads), then the VMM ends; the TAP is deleted whatever happened.
+/// Usage: MiniVmm.Benchmarks qemu [see PeerBenchmarkOptions.Usage].
+/// </summary>
+public static class QemuBenchmark
+{
+    private const int FrameBytes = 64;
+    private static readonly byte[] GuestMac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+    private static readonly byte[] HostMac = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
+    private static readonly Lock CurrentLock = new();
+    private static ProbeVm? _currentVm;
+    private static string? _currentTap;
+    private static readonly HashSet<string> SoftwareRssSeen = [];
+    private static Interruption? _interruption;
+
+    public static int Run(string[] args)
+    {
+        var options = PeerBenchmarkOptions.Parse(args);
+        if (options is null) return 2;
+        string? root = RepoRoot();
+        string probe = Path.Combine(root ?? ".", "out", "guest-images", "probe.elf");
+        if (!File.Exists(probe))
+        {
+            Console.Error.WriteLine($"qemu benchmark: {probe} not found (make -C guest-images/probe OUT=$PWD/out/guest-images)");
+            return 2;
+        }
+        long tscKhz = TscKilohertz();
+        var launchers = Launchers(options, Path.Combine(root ?? ".", "out", "bin", "minivmm"));
+        if (launchers.Count == 0) return 1;
+
+        using var interruption = new Interruption(OnInterrupt);
+        _interruption = interruption;
+        try
+        {
+            Console.WriteLine($"qemu benchmark: probe {probe}, {FrameBytes}-byte frames, {options.Frames} frames per direction and run, " +
+                $"{options.Senders} sender thread(s), median of {options.Rounds} round(s), tsc_khz={tscKhz} (/proc/cpuinfo)");
+            Console.WriteLine($"start: {HostInterface.LoadAverage()}");
+            var results = new List<PeerResult>();
+            for (int round = 1; round <= options.Rounds; round++)
+            {
+                foreach (int queues in options.Queues)
+                {
+                    foreach (ProbeVmLauncher launcher in launchers)
+                    {
+                        if (interruption.Requested) return interruption.ExitCode;
+                        PeerResult r = RunOne(launcher, queues, round, probe, tscKhz, options);
+                        results.Add(r);
+                        Console.WriteLine(Describe(round, r));
+                    }
+                }
+            }
+            Console.WriteLine($"end: {HostInterface.LoadAverage()}");
+            foreach (string label in SoftwareRssSeen) Console.WriteLine($"{label}: QEMU logged \"Can't load eBPF RSS - fallback to software RSS\": QEMU steered in software");
+            PeerTable.Print(results, options.Queues, launchers.Select(l => l.Label).ToArray());
+            return results.Any(r => r.Error is not null) ? 1 : 0;
+        }
+        finally
+        {
+            _interruption = null;
+        }
+    }
+
+    private static List<ProbeVmLauncher> Launchers(PeerBenchmarkOptions options, string minivmm)
+    {
+        var launchers = new List<ProbeVmLauncher>();
+        if (options.Vmms is "both" or "qemu")
+        {
+            launchers.Add(new QemuLauncher(hashReport: false));
+            launchers.Add(new QemuLauncher(hashReport: true));
+        }
+        if (options.Vmms is "both" or "minivmm")
+        {
+            foreach (string steering in options.Steering)
+            {
+                launchers.Add(new MiniVmmLauncher(minivmm, steering, hashReport: false));
+                launchers.Add(new MiniVmmLauncher(minivmm, steering, hashReport: true));
+            }
+        }
+        foreach (ProbeVmLauncher l in launchers.ToArray())
+        {
+            if (l.Unavailable() is string why)
+            {
+                Console.WriteLine($"skipping {l.Label}: {why}");
+                launchers.Remove(l);
+            }
+        }
+        return launchers;
+    }
+
+    private static PeerResult RunOne(ProbeVmLauncher launcher, int queues, int round, string probe, long tscKhz, PeerBenchmarkOptions options)
+    {
+        try
+        {
+            (double txRate, string? txError) = RunTx(launcher, queues, probe, tscKhz, options);
+            if (txError is not null) return PeerResult.Failed(launcher.Label, queues, round, "TX: " + txError);
+            return RunRx(launcher, queues, round, probe, tscKhz, options) with { TxRate = txRate };
+        }
+        catch (Exception e)
+        {
+            return PeerResult.Failed(launcher.Label, queues, round, e.Message);
+        }
+    }
+
+    /// <summary>Guest TX: one job of frames/queues frames per queue, one after the other; nothing else runs.</summary>
+    private static (double Rate, string? Error) RunTx(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
+    {
+        long perQueue = options.Frames / queues;
+        string tx = string.Join(",", Enumerable.Range(0, queues).Select(q => $"{q}:{perQueue}:{FrameBytes}"));
+        return WithVm<(double, string?)>(launcher, queues, options, probe, ProbeArgs(launcher, queues, tscKhz, $"expect=0 tx={tx}"), 0, (vm, _) =>
+        {
+            if (!vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(60 + options.Frames / 10_000)))
+            {
+                return (0.0, $"no 'probe: done' ({vm.Tail()})");
+            }
+            return vm.Rates.Tx.Count != queues || vm.Rates.Tx.Values.Any(t => t.Sent < perQueue)
+                ? (0.0, $"TX jobs incomplete ({vm.Tail()})")
+                : (vm.Rates.TxRate, null);
+        });
+    }
+
+    /// <summary>
+    /// Host-to-guest RX, measured as a drain: right after `probe: ready` the guest runs a TX job that
+    /// only keeps it away from its RX rings (3x frames on queue 0) while the host fills the TAP's
+    /// queues (txqueuelen = frames + 1024); then the guest polls and times first to last frame. The
+    /// sender's speed and CPU use stay out of the measured interval (checked: FillOverlapped).
+    /// </summary>
+    private static PeerResult RunRx(ProbeVmLauncher launcher, int queues, int round, string probe, long tscKhz, PeerBenchmarkOptions options)
+    {
+        string args = ProbeArgs(launcher, queues, tscKhz, $"expect={options.Frames} idle=1000 wait=30000 tx=0:{3 * options.Frames}:{FrameBytes}");
+        return WithVm(launcher, queues, options, probe, args, options.Frames + 1024, (vm, tap) =>
+        {
+            if (!vm.WaitFor(v => v.Report.ReadyCount > 0 || v.Report.Errors.Count > 0, TimeSpan.FromSeconds(90)) || vm.Report.Errors.Count > 0)
+            {
+                return PeerResult.Failed(launcher.Label, queues, round, $"no 'probe: ready' ({vm.Tail()})");
+            }
+            var sender = new HostFrameSender(tap, options.Senders);
+            byte[][] frames = Enumerable.Range(0, 256).Select(Flow).ToArray();
+            double senderRate = sender.Send(frames, options.Frames, _interruption?.Token ?? default);
+            TimeSpan filledAt = vm.Elapsed;
+            if (!vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(60 + options.Frames / 5_000)))
+            {
+                return PeerResult.Failed(launcher.Label, queues, round, $"no 'probe: done' ({vm.Tail()})");
+            }
+            bool overlapped = vm.FirstTxLineAt is not TimeSpan txEnd || txEnd < filledAt;
+            return new PeerResult(launcher.Label, queues, round, vm.Rates.RxRate, 0, senderRate, options.Frames, vm.Rates.RxFrames, overlapped,
+                vm.Rates.RxFrames == 0 ? "the guest received nothing" : null);
+        });
+    }
+
+    /// <summary>Runs <paramref name="work"/> with a fresh TAP and the VMM on it; both go away afterwards, whatever happens.</summary>
+    private static T WithVm<T>(ProbeVmLauncher launcher, int queues, PeerBenchmarkOptions options, string probe, string probeArgs, long txQueueLength, Func<ProbeVm, string, T> work)
+    {
+        string tap = HostInterface.UniqueName();
+        try
+        {
+            lock (CurrentLock)
+            {
+                if (_interruption?.Requested == true) throw new OperationCanceledException("interrupted");
+                _currentTap = tap;
+            }
+            HostInterface.CreateTap(tap, launcher.NeedsMultiQueueTap(queues), txQueueLength);
+            using ProbeVm vm = ProbeVm.Start(launcher.StartInfo(probe, probeArgs, tap, queues));
+            lock (CurrentLock) _currentVm = vm;
+            T result = work(vm, tap);
+            if (vm.Stderr.Contains("fallback to software RSS", StringComparison.Ordinal)) SoftwareRssSeen.Add(launcher.Label);
+            return result;
+        }
+        finally
+        {
+            lock (CurrentLock) _currentVm = null;
+            HostInterface.DeleteTap(tap);
+            lock (CurrentLock) _currentTap = null;
+        }
+    }
+
+    private static string ProbeArgs(ProbeVmLauncher launcher, int queues, long tscKhz, string rest) =>
+        $"net=on quiet=1 tsc_khz={tscKhz} pairs={queues} hash={(launcher.HashReport ? "on" : "off")} {rest} exit=0";
+
+    private static string Describe(int round, PeerResult r) => r.Error is not null
+        ? $"  round {round} {r.Label,-22} q={r.Queues}: FAILED: {r.Error}"
+        : $"  round {round} {r.Label,-22} q={r.Queues}: rx {r.RxRate / 1e3,8:F1} kpps ({r.Received}/{r.Sent} frames; host filled the TAP at {r.SenderRate / 1e3:F1} kpps" +
+          $"{(r.FillOverlapped ? ", STILL FILLING when the guest started: sender in the measurement" : "")}), tx {r.TxRate / 1e3,8:F1} kpps";
+
+    /// <summary>A 64-byte IPv4/UDP frame to the probe's MAC; flows differ in source address and port.</summary>
+    private static byte[] Flow(int flow) => new FrameBuilder()
+        .WithMacs(GuestMac, HostMac)
+        .IPv4($"10.12.{flow / 16}.{flow % 16 + 1}", "10.12.255.2")
+        .Udp((ushort)(20000 + flow * 7), 9)
+        .WithPayloadLength(FrameBytes - 42)
+        .Build();
+
+    /// <summary>The TSC rate the probe should use: "cpu MHz" of /proc/cpuinfo (tsc_known_freq hosts report the TSC's).</summary>
+    private static long TscKilohertz()
+    {
+        foreach (string line in File.ReadLines("/proc/cpuinfo"))
+        {
+            if (line.StartsWith("cpu MHz", StringComparison.Ordinal))
+            {
+                return (long)(double.Parse(line[(line.IndexOf(':') + 1)..], CultureInfo.InvariantCulture) * 1000);
+            }
+        }
+        throw new InvalidOperationException("/proc/cpuinfo has no 'cpu MHz' line");
+    }
+
+    private static string? RepoRoot()
+    {
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (string? dir = start; dir is not null; dir = Path.GetDirectoryName(dir))
+            {
+                if (File.Exists(Path.Combine(dir, "MiniVmm.sln"))) return dir;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A signal: kill the running VMM and delete its TAP now; the loop then stops.</summary>
+    private static void OnInterrupt()
+    {
+        lock (CurrentLock)
+        {
+            _currentVm?.Dispose();
+            if (_currentTap is not null) HostInterface.DeleteTap(_currentTap);
+        }
+    }
+}
