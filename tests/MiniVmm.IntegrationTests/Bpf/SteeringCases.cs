@@ -1,5 +1,7 @@
 using MiniVmm.Virtio.Net.Rss;
 
+using MiniVmm.UnitTests.Rss;
+
 namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>Configurations and frames shared by the BPF steering tests.</summary>
@@ -25,16 +27,16 @@ public static class SteeringCases
         UnclassifiedQueue = (ushort)(queues - 1),
     };
 
-    public static bool IsV6(ToeplitzVectors.Vector v) => v.Family == "ipv6";
+    public static bool IsV6(ToeplitzVector v) => v.Family == "ipv6";
 
-    public static TestFrames Ip(ToeplitzVectors.Vector v, byte protocol, params (ushort, ushort)[] tags) =>
+    public static TestFrames Ip(ToeplitzVector v, byte protocol, params (ushort, ushort)[] tags) =>
         IsV6(v)
-            ? TestFrames.Ethernet(0x86DD, tags).IPv6(v.SourceIp, v.DestinationIp, protocol)
-            : TestFrames.Ethernet(0x0800, tags).IPv4(v.SourceIp, v.DestinationIp, protocol);
+            ? TestFrames.Ethernet(0x86DD, tags).IPv6(v.SourceAddress, v.DestinationAddress, protocol)
+            : TestFrames.Ethernet(0x0800, tags).IPv4(v.SourceAddress, v.DestinationAddress, protocol);
 
-    public static TestFrames Tcp(ToeplitzVectors.Vector v, params (ushort, ushort)[] tags) =>
+    public static TestFrames Tcp(ToeplitzVector v, params (ushort, ushort)[] tags) =>
         Ip(v, TestFrames.Tcp, tags).TcpHeader(v.SourcePort, v.DestinationPort);
 
-    public static TestFrames Udp(ToeplitzVectors.Vector v, params (ushort, ushort)[] tags) =>
+    public static TestFrames Udp(ToeplitzVector v, params (ushort, ushort)[] tags) =>
         Ip(v, TestFrames.Udp, tags).UdpHeader(v.SourcePort, v.DestinationPort);
 }

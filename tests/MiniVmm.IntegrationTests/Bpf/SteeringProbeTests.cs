@@ -6,6 +6,8 @@ using MiniVmm.Virtio.Net.Rss;
 using Tmds.Linux;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
+using MiniVmm.UnitTests.Rss;
+
 namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>The probes answer from the kernel, and can tell present from absent.</summary>
@@ -52,7 +54,7 @@ public sealed class SteeringProbeTests
     {
         SteeringProgramFixture.BuildObjects();
         using var loaded = RssSteeringProgram.Load(SteeringProgramFixture.PlainObject);
-        var v = ToeplitzVectors.ById("msft-ipv4-5");
+        var v = ToeplitzVectors.Get("msft-ipv4-5");
 
         using (var passed = RssSteeringProgram.FromFileDescriptors(Dup(loaded.ProgramFd), Dup(loaded.ConfigMapFd), Dup(loaded.ResultMapFd)))
         {

@@ -5,6 +5,8 @@ using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 using T = MiniVmm.Virtio.Net.Rss.VirtioNetHashTypes;
 using R = MiniVmm.Virtio.Net.Rss.VirtioNetHashReport;
 
+using MiniVmm.UnitTests.Rss;
+
 namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>
@@ -13,9 +15,9 @@ namespace MiniVmm.IntegrationTests.Bpf;
 /// </summary>
 public sealed class SteeringProgramClassificationTests(SteeringProgramFixture programs) : IClassFixture<SteeringProgramFixture>
 {
-    private static readonly ToeplitzVectors.Vector V4 = ToeplitzVectors.ById("msft-ipv4-1");
-    private static readonly ToeplitzVectors.Vector V6 = ToeplitzVectors.ById("msft-ipv6-1");
-    private static readonly ToeplitzVectors.Vector Other6 = ToeplitzVectors.ById("msft-ipv6-2");
+    private static readonly ToeplitzVector V4 = ToeplitzVectors.Get("msft-ipv4-1");
+    private static readonly ToeplitzVector V6 = ToeplitzVectors.Get("msft-ipv6-1");
+    private static readonly ToeplitzVector Other6 = ToeplitzVectors.Get("msft-ipv6-2");
 
     private RssResult Run(T types, byte[] frame)
     {
@@ -33,10 +35,10 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     [HostFact(HostNeeds.Bpf)]
     public void IPv4_hash_type_selection_follows_the_spec_order()
     {
-        Assert.Equal(Hashed(V4.HashIpOnly, R.IPv4), Run(T.UdpV4 | T.IPv4, Tcp(V4).Build()));
+        Assert.Equal(Hashed(V4.HashAddressesOnly, R.IPv4), Run(T.UdpV4 | T.IPv4, Tcp(V4).Build()));
         Assert.Equal(NotHashed, Run(T.TcpV4, Udp(V4).Build()));
         Assert.Equal(Hashed(V4.HashWithPorts, R.UdpV4), Run(T.TcpV4 | T.UdpV4, Udp(V4).Build()));
-        Assert.Equal(Hashed(V4.HashIpOnly, R.IPv4), Run(T.All, Ip(V4, TestFrames.Icmp).Bytes(8, 0, 0, 0).Build()));
+        Assert.Equal(Hashed(V4.HashAddressesOnly, R.IPv4), Run(T.All, Ip(V4, TestFrames.Icmp).Bytes(8, 0, 0, 0).Build()));
         Assert.Equal(NotHashed, Run(T.IPv6 | T.TcpV6 | T.UdpV6 | T.IPv6Ex, Tcp(V4).Build()));
     }
 
@@ -44,7 +46,7 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     [HostFact(HostNeeds.Bpf)]
     public void IPv6_hash_type_selection_follows_the_spec_order()
     {
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6), Run(T.UdpV6 | T.IPv6, Tcp(V6).Build()));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6), Run(T.UdpV6 | T.IPv6, Tcp(V6).Build()));
         Assert.Equal(NotHashed, Run(T.TcpV6, Udp(V6).Build()));
         Assert.Equal(Hashed(V6.HashWithPorts, R.UdpV6), Run(T.TcpV6 | T.UdpV6, Udp(V6).Build()));
         Assert.Equal(NotHashed, Run(T.IPv4 | T.TcpV4 | T.UdpV4, Tcp(V6).Build()));
@@ -72,7 +74,7 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     [HostFact(HostNeeds.Bpf)]
     public void IPv4_options_move_the_transport_header()
     {
-        var frame = TestFrames.Ethernet(0x0800).IPv4(V4.SourceIp, V4.DestinationIp, TestFrames.Tcp, optionWords: 10)
+        var frame = TestFrames.Ethernet(0x0800).IPv4(V4.SourceAddress, V4.DestinationAddress, TestFrames.Tcp, optionWords: 10)
             .TcpHeader(V4.SourcePort, V4.DestinationPort).Build();
         Assert.Equal(Hashed(V4.HashWithPorts, R.TcpV4), Run(T.All, frame));
     }
@@ -80,13 +82,13 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     [HostFact(HostNeeds.Bpf)]
     public void IPv4_fragments_are_hashed_on_addresses_only()
     {
-        byte[] First() => TestFrames.Ethernet(0x0800).IPv4(V4.SourceIp, V4.DestinationIp, TestFrames.Tcp, moreFragments: true)
+        byte[] First() => TestFrames.Ethernet(0x0800).IPv4(V4.SourceAddress, V4.DestinationAddress, TestFrames.Tcp, moreFragments: true)
             .TcpHeader(V4.SourcePort, V4.DestinationPort).Build();
-        byte[] Later() => TestFrames.Ethernet(0x0800).IPv4(V4.SourceIp, V4.DestinationIp, TestFrames.Udp, fragmentOffset: 100)
+        byte[] Later() => TestFrames.Ethernet(0x0800).IPv4(V4.SourceAddress, V4.DestinationAddress, TestFrames.Udp, fragmentOffset: 100)
             .UdpHeader(V4.SourcePort, V4.DestinationPort).Build();
 
-        Assert.Equal(Hashed(V4.HashIpOnly, R.IPv4), Run(T.All, First()));
-        Assert.Equal(Hashed(V4.HashIpOnly, R.IPv4), Run(T.All, Later()));
+        Assert.Equal(Hashed(V4.HashAddressesOnly, R.IPv4), Run(T.All, First()));
+        Assert.Equal(Hashed(V4.HashAddressesOnly, R.IPv4), Run(T.All, Later()));
         Assert.Equal(NotHashed, Run(T.TcpV4 | T.UdpV4, First()));
     }
 
@@ -96,9 +98,9 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
         byte[] full = Tcp(V4).Build();
         byte[] cut = full[..^1];   // 19 of the 20 TCP header bytes
         Assert.Equal(Hashed(V4.HashWithPorts, R.TcpV4), Run(T.All, full));
-        Assert.Equal(Hashed(V4.HashIpOnly, R.IPv4), Run(T.All, cut));
+        Assert.Equal(Hashed(V4.HashAddressesOnly, R.IPv4), Run(T.All, cut));
         byte[] udpCut = Udp(V6).Build()[..^1];
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6), Run(T.All, udpCut));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6), Run(T.All, udpCut));
     }
 
     // §5.1.6.4.3.4: "Home address from the home address option in the IPv6 destination options
@@ -108,14 +110,14 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     [HostFact(HostNeeds.Bpf)]
     public void Ex_types_hash_the_home_address_and_the_type_2_routing_header_address()
     {
-        byte[] Frame(byte l4) => Add(TestFrames.Ethernet(0x86DD).IPv6(Other6.SourceIp, Other6.DestinationIp, 43)
-            .RoutingType2(60, V6.DestinationIp)
-            .DestinationOptionsWithHomeAddress(l4, V6.SourceIp), l4).Build();
+        byte[] Frame(byte l4) => Add(TestFrames.Ethernet(0x86DD).IPv6(Other6.SourceAddress, Other6.DestinationAddress, 43)
+            .RoutingType2(60, V6.DestinationAddress)
+            .DestinationOptionsWithHomeAddress(l4, V6.SourceAddress), l4).Build();
 
         Assert.Equal(Hashed(V6.HashWithPorts, R.TcpV6Ex), Run(T.All, Frame(TestFrames.Tcp)));
         Assert.Equal(Hashed(V6.HashWithPorts, R.UdpV6Ex), Run(T.All, Frame(TestFrames.Udp)));
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6Ex), Run(T.IPv6Ex | T.TcpV6 | T.IPv6, Frame(TestFrames.Tcp)));
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6Ex), Run(T.IPv6Ex, Frame(TestFrames.Icmp)));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6Ex), Run(T.IPv6Ex | T.TcpV6 | T.IPv6, Frame(TestFrames.Tcp)));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6Ex), Run(T.IPv6Ex, Frame(TestFrames.Icmp)));
     }
 
     [HostFact(HostNeeds.Bpf)]
@@ -123,24 +125,24 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     {
         // "Else skip IPv6 extension headers and calculate the hash as defined for an IPv6 packet
         // without extension headers"
-        var frame = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, 43)
-            .RoutingType2(60, Other6.DestinationIp)
-            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, Other6.SourceIp)
+        var frame = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceAddress, V6.DestinationAddress, 43)
+            .RoutingType2(60, Other6.DestinationAddress)
+            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, Other6.SourceAddress)
             .TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
         Assert.Equal(Hashed(V6.HashWithPorts, R.TcpV6), Run(T.TcpV6 | T.UdpV6 | T.IPv6, frame));
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6), Run(T.UdpV6Ex | T.IPv6, frame));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6), Run(T.UdpV6Ex | T.IPv6, frame));
     }
 
     [HostFact(HostNeeds.Bpf)]
     public void Either_ex_address_falls_back_to_the_header_address_when_its_header_is_absent()
     {
-        var homeOnly = TestFrames.Ethernet(0x86DD).IPv6(Other6.SourceIp, V6.DestinationIp, 60)
-            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, V6.SourceIp, pad1Count: 5)
+        var homeOnly = TestFrames.Ethernet(0x86DD).IPv6(Other6.SourceAddress, V6.DestinationAddress, 60)
+            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, V6.SourceAddress, pad1Count: 5)
             .TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
-        var routingOnly = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, Other6.DestinationIp, 43)
-            .RoutingType2(TestFrames.Tcp, V6.DestinationIp)
+        var routingOnly = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceAddress, Other6.DestinationAddress, 43)
+            .RoutingType2(TestFrames.Tcp, V6.DestinationAddress)
             .TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
-        var hopByHopOnly = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, 0)
+        var hopByHopOnly = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceAddress, V6.DestinationAddress, 0)
             .HopByHop(TestFrames.Udp)
             .UdpHeader(V6.SourcePort, V6.DestinationPort).Build();
 
@@ -152,8 +154,8 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     [HostFact(HostNeeds.Bpf)]
     public void Routing_headers_other_than_type_2_do_not_replace_the_destination()
     {
-        var frame = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, 43)
-            .RoutingType2(TestFrames.Tcp, Other6.DestinationIp, routingType: 0)
+        var frame = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceAddress, V6.DestinationAddress, 43)
+            .RoutingType2(TestFrames.Tcp, Other6.DestinationAddress, routingType: 0)
             .TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
         Assert.Equal(Hashed(V6.HashWithPorts, R.TcpV6Ex), Run(T.All, frame));
     }
@@ -161,12 +163,12 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     [HostFact(HostNeeds.Bpf)]
     public void IPv6_fragments_are_hashed_on_addresses_only_but_atomic_fragments_are_not_fragments()
     {
-        byte[] Frame(ushort offset, bool more) => TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, 44)
+        byte[] Frame(ushort offset, bool more) => TestFrames.Ethernet(0x86DD).IPv6(V6.SourceAddress, V6.DestinationAddress, 44)
             .Fragment(TestFrames.Tcp, offset, more)
             .TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
 
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6Ex), Run(T.All, Frame(0, more: true)));
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6), Run(T.TcpV6 | T.IPv6, Frame(10, more: false)));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6Ex), Run(T.All, Frame(0, more: true)));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6), Run(T.TcpV6 | T.IPv6, Frame(10, more: false)));
         Assert.Equal(Hashed(V6.HashWithPorts, R.TcpV6Ex), Run(T.All, Frame(0, more: false)));
     }
 
@@ -176,26 +178,26 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
         // IANA "IPv6 Extension Header Types": 0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254.
         foreach (byte type in new byte[] { 135, 139, 140, 253, 254 })
         {
-            var frame = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, type)
+            var frame = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceAddress, V6.DestinationAddress, type)
                 .Extension(TestFrames.Tcp, hdrExtLen: 1)
                 .TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
             Assert.Equal(Hashed(V6.HashWithPorts, R.TcpV6Ex), Run(T.All, frame));
         }
-        var esp = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, 50)
+        var esp = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceAddress, V6.DestinationAddress, 50)
             .Bytes(0, 0, 1, 0, 0, 0, 0, 1).TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6Ex), Run(T.All, esp));
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6), Run(T.TcpV6 | T.IPv6, esp));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6Ex), Run(T.All, esp));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6), Run(T.TcpV6 | T.IPv6, esp));
     }
 
     [HostFact(HostNeeds.Bpf)]
     public void An_extension_header_cut_short_by_the_frame_is_not_looked_into()
     {
         // The destination options header says 32 bytes, the frame ends inside it after the HAO.
-        byte[] full = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, 60)
-            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, Other6.SourceIp, pad1Count: 8).Build();
+        byte[] full = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceAddress, V6.DestinationAddress, 60)
+            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, Other6.SourceAddress, pad1Count: 8).Build();
         Assert.Equal(14 + 40 + 32, full.Length);
         byte[] cut = full[..^2];
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6Ex), Run(T.All, cut));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6Ex), Run(T.All, cut));
     }
 
     [HostFact(HostNeeds.Bpf)]
@@ -203,20 +205,20 @@ public sealed class SteeringProgramClassificationTests(SteeringProgramFixture pr
     {
         byte[] Frame(int hopByHops)
         {
-            var f = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceIp, V6.DestinationIp, 0);
+            var f = TestFrames.Ethernet(0x86DD).IPv6(V6.SourceAddress, V6.DestinationAddress, 0);
             for (int i = 0; i < hopByHops; i++) f.HopByHop(i == hopByHops - 1 ? TestFrames.Tcp : (byte)0);
             return f.TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
         }
 
         Assert.Equal(Hashed(V6.HashWithPorts, R.TcpV6Ex), Run(T.All, Frame(8)));
-        Assert.Equal(Hashed(V6.HashIpOnly, R.IPv6Ex), Run(T.All, Frame(9)));
+        Assert.Equal(Hashed(V6.HashAddressesOnly, R.IPv6Ex), Run(T.All, Frame(9)));
     }
 
     [HostFact(HostNeeds.Bpf)]
     public void At_most_sixteen_options_are_looked_at_for_the_home_address()
     {
-        byte[] Frame(int pad1s) => TestFrames.Ethernet(0x86DD).IPv6(Other6.SourceIp, V6.DestinationIp, 60)
-            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, V6.SourceIp, pad1Count: pad1s)
+        byte[] Frame(int pad1s) => TestFrames.Ethernet(0x86DD).IPv6(Other6.SourceAddress, V6.DestinationAddress, 60)
+            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, V6.SourceAddress, pad1Count: pad1s)
             .TcpHeader(V6.SourcePort, V6.DestinationPort).Build();
 
         Assert.Equal(Hashed(V6.HashWithPorts, R.TcpV6Ex), Run(T.All, Frame(15)));

@@ -4,12 +4,14 @@ using MiniVmm.Native;
 using MiniVmm.Virtio.Net.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
+using MiniVmm.UnitTests.Rss;
+
 namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>Every way of loading the program gives the same program; libbpf's log goes where we route it.</summary>
 public sealed class SteeringProgramLoadingTests
 {
-    private static readonly ToeplitzVectors.Vector V = ToeplitzVectors.ById("msft-ipv6-3");
+    private static readonly ToeplitzVector V = ToeplitzVectors.Get("msft-ipv6-3");
 
     private static void AssertHashesTheVector(RssSteeringProgram program)
     {

@@ -2,6 +2,8 @@ using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Virtio.Net.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
+using MiniVmm.UnitTests.Rss;
+
 namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>
@@ -55,15 +57,15 @@ public sealed class SteeringProgramRobustnessTests(SteeringProgramFixture progra
     {
         var config = Spread(Queues);
         programs.Plain.Configure(config);
-        var v6 = ToeplitzVectors.ById("msft-ipv6-2");
-        var v4 = ToeplitzVectors.ById("msft-ipv4-2");
+        var v6 = ToeplitzVectors.Get("msft-ipv6-2");
+        var v4 = ToeplitzVectors.Get("msft-ipv4-2");
         byte[][] frames =
         [
             Tcp(v4, (0x88A8, 1), (0x8100, 2)).Build(),
-            TestFrames.Ethernet(0x0800).IPv4(v4.SourceIp, v4.DestinationIp, TestFrames.Udp, optionWords: 3).UdpHeader(1, 2).Build(),
-            TestFrames.Ethernet(0x86DD).IPv6(v6.SourceIp, v6.DestinationIp, 0).HopByHop(43)
-                .RoutingType2(44, v6.DestinationIp).Fragment(60, 0, false)
-                .DestinationOptionsWithHomeAddress(TestFrames.Tcp, v6.SourceIp).TcpHeader(1, 2).Build(),
+            TestFrames.Ethernet(0x0800).IPv4(v4.SourceAddress, v4.DestinationAddress, TestFrames.Udp, optionWords: 3).UdpHeader(1, 2).Build(),
+            TestFrames.Ethernet(0x86DD).IPv6(v6.SourceAddress, v6.DestinationAddress, 0).HopByHop(43)
+                .RoutingType2(44, v6.DestinationAddress).Fragment(60, 0, false)
+                .DestinationOptionsWithHomeAddress(TestFrames.Tcp, v6.SourceAddress).TcpHeader(1, 2).Build(),
         ];
         foreach (byte[] full in frames)
         {
@@ -80,9 +82,9 @@ public sealed class SteeringProgramRobustnessTests(SteeringProgramFixture progra
     {
         var config = Spread(Queues);
         programs.Plain.Configure(config);
-        var v6 = ToeplitzVectors.ById("msft-ipv6-3");
-        byte[] frame = TestFrames.Ethernet(0x86DD).IPv6(v6.SourceIp, v6.DestinationIp, 60)
-            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, v6.SourceIp).TcpHeader(1, 2).Build();
+        var v6 = ToeplitzVectors.Get("msft-ipv6-3");
+        byte[] frame = TestFrames.Ethernet(0x86DD).IPv6(v6.SourceAddress, v6.DestinationAddress, 60)
+            .DestinationOptionsWithHomeAddress(TestFrames.Tcp, v6.SourceAddress).TcpHeader(1, 2).Build();
         for (int len = 0; len < 256; len++)
         {
             frame[14 + 40 + 1] = (byte)len;               // hdr ext len of the destination options

@@ -3,6 +3,8 @@ using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Virtio.Net.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
+using MiniVmm.UnitTests.Rss;
+
 namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>
@@ -29,7 +31,7 @@ public sealed class SteeringProgramVectorTests(SteeringProgramFixture programs) 
     [MemberData(nameof(Cases))]
     public void Tcp_and_udp_frames_hash_to_the_published_value_with_ports(string id, bool kfuncVariant)
     {
-        var v = ToeplitzVectors.ById(id);
+        var v = ToeplitzVectors.Get(id);
         var program = Program(kfuncVariant);
         program.Configure(Identity(VirtioNetHashTypes.All));
 
@@ -44,13 +46,13 @@ public sealed class SteeringProgramVectorTests(SteeringProgramFixture programs) 
     [MemberData(nameof(Cases))]
     public void With_only_ip_types_enabled_a_tcp_frame_hashes_to_the_published_ip_only_value(string id, bool kfuncVariant)
     {
-        var v = ToeplitzVectors.ById(id);
+        var v = ToeplitzVectors.Get(id);
         var program = Program(kfuncVariant);
         program.Configure(Identity(VirtioNetHashTypes.IPv4 | VirtioNetHashTypes.IPv6));
 
         var result = program.TestRun(Tcp(v).Build());
 
-        Assert.Equal(new RssResult(v.HashIpOnly, IsV6(v) ? VirtioNetHashReport.IPv6 : VirtioNetHashReport.IPv4, (ushort)(v.HashIpOnly & 127)), result);
+        Assert.Equal(new RssResult(v.HashAddressesOnly, IsV6(v) ? VirtioNetHashReport.IPv6 : VirtioNetHashReport.IPv4, (ushort)(v.HashAddressesOnly & 127)), result);
     }
 
     [HostTheory(HostNeeds.Bpf)]
@@ -60,7 +62,7 @@ public sealed class SteeringProgramVectorTests(SteeringProgramFixture programs) 
     [InlineData(64)]
     public void The_queue_is_the_table_entry_the_hash_masked_by_the_table_length_selects(int tableLength)
     {
-        var v = ToeplitzVectors.ById("msft-ipv4-3");
+        var v = ToeplitzVectors.Get("msft-ipv4-3");
         var config = Spread(4, tableLength: tableLength);
         programs.Plain.Configure(config);
 
@@ -75,7 +77,7 @@ public sealed class SteeringProgramVectorTests(SteeringProgramFixture programs) 
     public void A_shorter_key_is_zero_padded()
     {
         // IPv6 with ports: 36 input bytes use key bytes 0..39, so the padding matters.
-        var v = ToeplitzVectors.ById("msft-ipv6-1");
+        var v = ToeplitzVectors.Get("msft-ipv6-1");
         var config = Identity(VirtioNetHashTypes.All) with { Key = ToeplitzVectors.Key };
         programs.Plain.Configure(config);
         var full = programs.Plain.TestRun(Tcp(v).Build());

@@ -4,6 +4,8 @@ using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Virtio.Net.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
+using MiniVmm.UnitTests.Rss;
+
 namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>
@@ -32,7 +34,7 @@ public sealed class SteeringTapTests
         foreach (var v in ToeplitzVectors.All)
         {
             int withPorts = config.IndirectionTable[v.HashWithPorts & 127];
-            int ipOnly = config.IndirectionTable[v.HashIpOnly & 127];
+            int ipOnly = config.IndirectionTable[v.HashAddressesOnly & 127];
             frames.Add((id, Tcp(v).BuildWithId(id), withPorts)); id++;
             frames.Add((id, Udp(v).BuildWithId(id), withPorts)); id++;
             frames.Add((id, Ip(v, TestFrames.Icmp).Bytes(8, 0, 0, 0, 0, 0, 0, 0).BuildWithId(id), ipOnly)); id++;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using MiniVmm.IntegrationTests.Bpf;
+using MiniVmm.UnitTests.Rss;
 using MiniVmm.IntegrationTests.Differential;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Virtio.Net.Packets;
@@ -55,16 +56,16 @@ public sealed class RssEngineCliTests
     {
         var expected = new List<(string What, uint Hash, int Report)>();
         var lines = new StringBuilder();
-        foreach (ToeplitzVectors.Vector v in ToeplitzVectors.All)
+        foreach (ToeplitzVector v in ToeplitzVectors.All)
         {
             bool v6 = v.Family == "ipv6";
-            FrameBuilder Ip() => v6 ? new FrameBuilder().IPv6(v.SourceIp, v.DestinationIp) : new FrameBuilder().IPv4(v.SourceIp, v.DestinationIp);
+            FrameBuilder Ip() => v6 ? new FrameBuilder().IPv6(v.SourceAddress, v.DestinationAddress) : new FrameBuilder().IPv4(v.SourceAddress, v.DestinationAddress);
             lines.AppendLine(Convert.ToHexString(Ip().Tcp(v.SourcePort, v.DestinationPort).Build()));
             expected.Add(($"{v.Id} tcp", v.HashWithPorts, v6 ? 5 : 2));           // VIRTIO_NET_HASH_REPORT_TCPv6 = 5, TCPv4 = 2
             lines.AppendLine(Convert.ToHexString(Ip().Udp(v.SourcePort, v.DestinationPort).Build()));
             expected.Add(($"{v.Id} udp", v.HashWithPorts, v6 ? 6 : 3));           // UDPv6 = 6, UDPv4 = 3
             lines.AppendLine(Convert.ToHexString(Ip().Protocol(v6 ? IpProtocol.IcmpV6 : IpProtocol.Icmp).WithPayloadLength(8).Build()));
-            expected.Add(($"{v.Id} ip", v.HashIpOnly, v6 ? 4 : 1));               // IPv6 = 4, IPv4 = 1
+            expected.Add(($"{v.Id} ip", v.HashAddressesOnly, v6 ? 4 : 1));               // IPv6 = 4, IPv4 = 1
         }
         foreach (string engine in new[] { "managed", "bpf" })
         {

@@ -1,6 +1,7 @@
 using MiniVmm.Cli.SteerTest;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.IntegrationTests.Bpf;
+using MiniVmm.UnitTests.Rss;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Virtio.Net.Packets;
 
@@ -21,10 +22,10 @@ public sealed class PublishedVectorEndToEndTests
     {
         var flows = new List<(SteeringFlow, FlowExpectation)>();
         uint id = 1;
-        foreach (ToeplitzVectors.Vector v in ToeplitzVectors.All)
+        foreach (ToeplitzVector v in ToeplitzVectors.All)
         {
             bool ipv6 = v.Family == "ipv6";
-            FrameBuilder b = ipv6 ? new FrameBuilder().IPv6(v.SourceIp, v.DestinationIp) : new FrameBuilder().IPv4(v.SourceIp, v.DestinationIp);
+            FrameBuilder b = ipv6 ? new FrameBuilder().IPv6(v.SourceAddress, v.DestinationAddress) : new FrameBuilder().IPv4(v.SourceAddress, v.DestinationAddress);
             byte[] frame = b.Tcp(v.SourcePort, v.DestinationPort).WithPayloadLength(16).WithId(id).Build();
             // Spread table: entry i -> queue i % 4, so the queue is (hash & 127) % 4.
             int queue = (int)(v.HashWithPorts & 127) % 4;

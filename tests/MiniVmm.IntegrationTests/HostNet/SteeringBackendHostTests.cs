@@ -2,6 +2,7 @@ using MiniVmm.Bpf;
 using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.IntegrationTests.Bpf;
+using MiniVmm.UnitTests.Rss;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Virtio.Net.Packets;
 using MiniVmm.Virtio.Net.Rss;
@@ -140,13 +141,13 @@ public sealed class SteeringBackendHostTests
         uint id = firstId;
         int mask = config.IndirectionTable.Length - 1;
         int ByHash(uint hash) => config.IndirectionTable[hash & mask];
-        foreach (ToeplitzVectors.Vector v in ToeplitzVectors.All)
+        foreach (ToeplitzVector v in ToeplitzVectors.All)
         {
             bool v6 = v.Family == "ipv6";
-            FrameBuilder Ip() => v6 ? new FrameBuilder().IPv6(v.SourceIp, v.DestinationIp) : new FrameBuilder().IPv4(v.SourceIp, v.DestinationIp);
+            FrameBuilder Ip() => v6 ? new FrameBuilder().IPv6(v.SourceAddress, v.DestinationAddress) : new FrameBuilder().IPv4(v.SourceAddress, v.DestinationAddress);
             frames.Add(new(id, $"{v.Id} tcp", Ip().Tcp(v.SourcePort, v.DestinationPort).WithId(id++).Build(), ByHash(v.HashWithPorts)));
             frames.Add(new(id, $"{v.Id} udp", Ip().Udp(v.SourcePort, v.DestinationPort).WithId(id++).Build(), ByHash(v.HashWithPorts)));
-            frames.Add(new(id, $"{v.Id} icmp", Ip().Protocol(v6 ? IpProtocol.IcmpV6 : IpProtocol.Icmp).WithPayloadLength(8).WithId(id++).Build(), ByHash(v.HashIpOnly)));
+            frames.Add(new(id, $"{v.Id} icmp", Ip().Protocol(v6 ? IpProtocol.IcmpV6 : IpProtocol.Icmp).WithPayloadLength(8).WithId(id++).Build(), ByHash(v.HashAddressesOnly)));
             frames.Add(new(id, $"{v.Id} tcp vlan", Ip().WithVlan(9).Tcp(v.SourcePort, v.DestinationPort).WithId(id++).Build(), ByHash(v.HashWithPorts)));
         }
         frames.Add(new(id, "arp", new FrameBuilder().Arp("192.0.2.1", "192.0.2.2").WithId(id++).Build(), config.UnclassifiedQueue));
