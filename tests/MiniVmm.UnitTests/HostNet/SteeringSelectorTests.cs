@@ -121,4 +121,14 @@ public sealed class SteeringSelectorTests
         var e = Assert.Throws<FormatException>(() => SteeringSelector.ParseRequest("fast"));
         Assert.Equal("steering=fast: expected auto, kernel, ebpf, ebpf-kfuncs, ebpf-hybrid or software", e.Message);
     }
+
+    [Fact]
+    public void Explicit_software_needs_no_probe_and_says_so()
+    {
+        SteeringChoice choice = SteeringSelector.Choose(SteeringRequest.Software, new UnprobedSteeringCapabilities(), hashReportWanted: true);
+        Assert.Equal(SteeringBackendKind.Software, choice.Kind);
+        Assert.Contains("not probed", choice.LogLine);
+        Assert.Throws<SteeringUnavailableException>(() =>
+            SteeringSelector.Choose(SteeringRequest.Ebpf, new UnprobedSteeringCapabilities(), hashReportWanted: true));
+    }
 }

@@ -96,7 +96,9 @@ public sealed class VirtioNetAttachment : IDisposable
         using var bpf = new BpfSteeringProbe();
         try
         {
-            capabilities ??= new KernelSteeringCapabilities(bpf);
+            capabilities ??= options.Steering == SteeringRequest.Software
+                ? new UnprobedSteeringCapabilities()
+                : new KernelSteeringCapabilities(bpf);
             SteeringChoice choice = SteeringSelector.Choose(options.Steering, capabilities, options.HashReport);
             backend = SteeringBackends.Create(choice, tap, bpf.TakeProgram);
             var attachment = new VirtioNetAttachment(machine, tap, choice, backend, options);
