@@ -297,7 +297,8 @@ public sealed class NetQueuePair
         {
             (hash, report) = BackendHash(_device.CurrentRss);
         }
-        else if (_device.CurrentRss is RssConfiguration config && _device.HashProvider is IRxHashProvider provider
+        // A back end that already hashed the packet (software steering) answers for its own pair.
+        else if (_device.CurrentRss is RssConfiguration config && (Backend as IRxHashProvider ?? _device.HashProvider) is IRxHashProvider provider
             && !provider.TryComputeHash(frame, config, out hash, out report))
         {
             hash = 0;

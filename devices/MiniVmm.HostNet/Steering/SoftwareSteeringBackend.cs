@@ -16,6 +16,7 @@ public sealed class SoftwareSteeringBackend : ISteeringBackend
     private readonly SoftwareSteeredQueue[] _ports;
     private RssConfiguration? _configuration;
     private int _activePairs;
+    private int _generation;
 
     public SoftwareSteeringBackend(Tap tap)
     {
@@ -40,10 +41,14 @@ public sealed class SoftwareSteeringBackend : ISteeringBackend
 
     public EventFd? WakeupOf(int pair) => _exchange.WakeupOf(pair);
 
+    /// <summary>Bumped after every <see cref="Configure"/>: a hash computed under an older generation is not reused.</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
     public void Configure(RssConfiguration? configuration, int activePairs)
     {
         Volatile.Write(ref _activePairs, activePairs);
         Volatile.Write(ref _configuration, configuration);
+        Interlocked.Increment(ref _generation);
     }
 
     public void Dispose() => _exchange.Dispose();

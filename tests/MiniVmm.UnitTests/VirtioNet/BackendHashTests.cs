@@ -59,6 +59,18 @@ public class BackendHashTests
         Assert.Equal(0UL, rig.Device.Pairs[0].Counters.RxHashReportsRejected);
     }
 
+    [Fact]
+    public void A_port_that_hashed_its_packet_answers_instead_of_the_device_wide_provider()
+    {
+        NetTestRig rig = Rig(BackendHeader.V1);
+        var port = new HashingFakeNetBackendQueue(0x0BADC0DE, VirtioNetHashReport.UdpV6);
+        rig.Device.Pairs[0].Backend = port;
+        port.Inner.Inject(Frame(60));
+        Assert.Equal((0x0BADC0DEu, (ushort)6), HashOf(rig));
+        Assert.Equal(1, port.Asked);
+        Assert.Null(((FakeHashProvider)rig.Device.HashProvider!).LastConfiguration);
+    }
+
     [Theory]
     [InlineData((ushort)10)]     // one above VIRTIO_NET_HASH_REPORT_UDPv6_EX
     [InlineData((ushort)0x8002)]
