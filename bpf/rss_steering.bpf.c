@@ -8,7 +8,7 @@
  * unclassified queue, and stores {hash, hash report, queue} in the per-CPU map rss_result so
  * BPF_PROG_TEST_RUN users can read the hash. Every parsing decision (tag and header limits,
  * what "has a TCP header" means, ...) is listed in docs/BPF.md; the managed classifier
- * (devices/MiniVmm.Virtio.Net/Rss) follows the same list.
+ * (devices/MiniVmm.Rss) follows the same list.
  *
  * Built twice by bpf/Makefile: plain, and with -DWITH_HASH_KFUNCS (rss_steering_kfunc.bpf.o),
  * which also hands the hash to the kernel through the kfunc described in docs/BPF.md.

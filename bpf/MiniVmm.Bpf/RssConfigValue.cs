@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Bpf;
 

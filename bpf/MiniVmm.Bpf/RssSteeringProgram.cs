@@ -1,5 +1,5 @@
 using MiniVmm.Native;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Bpf;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using MiniVmm.Memory;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 using MiniVmm.Virtio.Queues;
 
 namespace MiniVmm.Virtio.Net;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.HostNet.Software;
 

@@ -1,7 +1,7 @@
 using MiniVmm.Bpf;
 using MiniVmm.Native;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.HostNet.Steering;
 

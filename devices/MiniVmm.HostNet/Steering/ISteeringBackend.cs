@@ -1,6 +1,6 @@
 using MiniVmm.Native;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.HostNet.Steering;
 

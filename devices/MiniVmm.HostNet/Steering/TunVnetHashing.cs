@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using MiniVmm.Native;
 using MiniVmm.Native.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.HostNet.Steering;
 

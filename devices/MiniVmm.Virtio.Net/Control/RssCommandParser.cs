@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Virtio.Net.Control;
 

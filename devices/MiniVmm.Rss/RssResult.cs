@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>
 /// What RSS decided for one received frame (virtio 1.2 §5.1.6.4.3 and §5.1.6.5.7.3 "RSS processing"):

@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Packets;
+namespace MiniVmm.Rss.Packets;
 
 /// <summary>Ethernet II type field values the classifier and <see cref="FrameBuilder"/> know (IEEE 802.3, IANA).</summary>
 public static class EtherType

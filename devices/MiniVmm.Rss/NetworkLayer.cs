@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>Network layer of a parsed frame.</summary>
 public enum NetworkLayer : byte

@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>
 /// The hash types of virtio 1.2 §5.1.6.4.3.1 (VIRTIO_NET_HASH_TYPE_*): a bitmask the driver

@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>
 /// One RSS (or hash-only) configuration as the driver sets it with VIRTIO_NET_CTRL_MQ_RSS_CONFIG

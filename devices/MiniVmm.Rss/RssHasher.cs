@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>
 /// The managed RSS engine: classify a received frame, pick the hash type and fields as virtio 1.2

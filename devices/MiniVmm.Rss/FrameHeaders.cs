@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>
 /// The offsets (from the start of the Ethernet frame) of the fields the hash types of

@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>
 /// The parser's working state: the fields of <see cref="FrameHeaders"/> as a mutable struct the parser

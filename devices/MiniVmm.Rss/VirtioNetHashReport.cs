@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>
 /// The hash_report values of struct virtio_net_hdr_v1_hash (virtio 1.2 §5.1.6.4.1,

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 
-namespace MiniVmm.Virtio.Net.Packets;
+namespace MiniVmm.Rss.Packets;
 
 /// <summary>The IP and transport layer serialization of <see cref="FrameBuilder"/>, with checksums.</summary>
 internal static class FrameBuilderLayers

@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Packets;
+namespace MiniVmm.Rss.Packets;
 
 /// <summary>IP protocol / IPv6 next-header numbers the classifier and <see cref="FrameBuilder"/> use (IANA).</summary>
 public static class IpProtocol

@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Packets;
+namespace MiniVmm.Rss.Packets;
 
 /// <summary>
 /// The frames `minivmm steer-test` and the host tests send: every kind the classifier distinguishes

@@ -1,4 +1,4 @@
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>Transport layer of a parsed frame, as far as RSS cares ("the packet has a TCP/UDP header").</summary>
 public enum TransportLayer : byte

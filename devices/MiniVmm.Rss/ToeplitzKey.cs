@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>
 /// A Toeplitz key with its lookup tables precomputed (the hash of virtio 1.2 §5.1.6.4.3, as in the

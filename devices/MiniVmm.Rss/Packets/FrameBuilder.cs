@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace MiniVmm.Virtio.Net.Packets;
+namespace MiniVmm.Rss.Packets;
 
 /// <summary>
 /// Builds Ethernet II frames for tests and for the steering test flows: IPv4 / IPv6 with TCP, UDP or a

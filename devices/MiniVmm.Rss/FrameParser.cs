@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Rss.Packets;
 
-namespace MiniVmm.Virtio.Net.Rss;
+namespace MiniVmm.Rss;
 
 /// <summary>
 /// Finds the fields RSS hashes (virtio 1.2 §5.1.6.4.3) in an Ethernet frame. Any byte sequence is
