@@ -1,6 +1,6 @@
 using System.Net;
 using MiniVmm.Bpf;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Benchmarks;
 

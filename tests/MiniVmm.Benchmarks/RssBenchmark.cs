@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using MiniVmm.Virtio.Net.Packets;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss.Packets;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Benchmarks;
 

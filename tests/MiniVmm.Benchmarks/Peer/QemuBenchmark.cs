@@ -1,6 +1,6 @@
 using System.Globalization;
 using MiniVmm.Benchmarks.Tap;
-using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Rss.Packets;
 
 namespace MiniVmm.Benchmarks.Peer;
 

@@ -1,6 +1,5 @@
 using MiniVmm.HostNet;
 using MiniVmm.Memory;
-using MiniVmm.UnitTests.Fakes;
 using MiniVmm.Virtio;
 using MiniVmm.Virtio.Net;
 using MiniVmm.Virtio.Pci;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using MiniVmm.HostNet;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Rss.Packets;
 
 namespace MiniVmm.Benchmarks.Tap;
 

@@ -1,6 +1,5 @@
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
-using MiniVmm.UnitTests.Rss;
 
 namespace MiniVmm.IntegrationTests.Bpf;
 

@@ -2,11 +2,10 @@ using System.Diagnostics;
 using MiniVmm.Bpf;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Native;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 using Tmds.Linux;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
-using MiniVmm.UnitTests.Rss;
 
 namespace MiniVmm.IntegrationTests.Bpf;
 

@@ -1,11 +1,10 @@
 using MiniVmm.Bpf;
 using MiniVmm.IntegrationTests.Infrastructure;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
-using T = MiniVmm.Virtio.Net.Rss.VirtioNetHashTypes;
-using R = MiniVmm.Virtio.Net.Rss.VirtioNetHashReport;
+using T = MiniVmm.Rss.VirtioNetHashTypes;
+using R = MiniVmm.Rss.VirtioNetHashReport;
 
-using MiniVmm.UnitTests.Rss;
 
 namespace MiniVmm.IntegrationTests.Bpf;
 

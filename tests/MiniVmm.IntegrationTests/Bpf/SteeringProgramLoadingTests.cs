@@ -1,10 +1,9 @@
 using MiniVmm.Bpf;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Native;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
-using MiniVmm.UnitTests.Rss;
 
 namespace MiniVmm.IntegrationTests.Bpf;
 

@@ -1,8 +1,7 @@
 using MiniVmm.IntegrationTests.Infrastructure;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
-using MiniVmm.UnitTests.Rss;
 
 namespace MiniVmm.IntegrationTests.Bpf;
 

@@ -1,9 +1,8 @@
 using MiniVmm.Bpf;
 using MiniVmm.IntegrationTests.Infrastructure;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
-using MiniVmm.UnitTests.Rss;
 
 namespace MiniVmm.IntegrationTests.Bpf;
 

@@ -5,7 +5,7 @@ namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>
 /// Builds Ethernet frames for the steering tests, byte by byte from the RFCs (test-only; the
-/// product FrameBuilder lives in MiniVmm.Virtio.Net.Packets). Frames end with the probe
+/// product FrameBuilder lives in MiniVmm.Rss.Packets). Frames end with the probe
 /// protocol's marker ("MVID" and a big-endian u32 id) when built with an id.
 /// </summary>
 public sealed class TestFrames

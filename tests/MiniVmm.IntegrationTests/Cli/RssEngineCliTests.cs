@@ -2,10 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using MiniVmm.IntegrationTests.Bpf;
-using MiniVmm.UnitTests.Rss;
 using MiniVmm.IntegrationTests.Differential;
 using MiniVmm.IntegrationTests.Infrastructure;
-using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Rss.Packets;
 
 namespace MiniVmm.IntegrationTests.Cli;
 

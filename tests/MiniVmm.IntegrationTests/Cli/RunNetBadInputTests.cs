@@ -1,4 +1,3 @@
-using MiniVmm.UnitTests.Fakes;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.IntegrationTests.Kvm;
 

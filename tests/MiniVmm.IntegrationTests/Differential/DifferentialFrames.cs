@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
-using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Rss.Packets;
 
 namespace MiniVmm.IntegrationTests.Differential;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using MiniVmm.Bpf;
 using MiniVmm.IntegrationTests.Infrastructure;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 using Xunit.Abstractions;
 
 namespace MiniVmm.IntegrationTests.Differential;

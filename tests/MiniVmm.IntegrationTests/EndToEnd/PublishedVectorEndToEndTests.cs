@@ -1,9 +1,8 @@
 using MiniVmm.Cli.SteerTest;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.IntegrationTests.Bpf;
-using MiniVmm.UnitTests.Rss;
 using MiniVmm.IntegrationTests.Infrastructure;
-using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Rss.Packets;
 
 namespace MiniVmm.IntegrationTests.EndToEnd;
 

@@ -6,7 +6,7 @@ using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Native;
 using MiniVmm.Native.Net;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.IntegrationTests.HostNet;
 

@@ -2,10 +2,9 @@ using MiniVmm.Bpf;
 using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.IntegrationTests.Bpf;
-using MiniVmm.UnitTests.Rss;
 using MiniVmm.IntegrationTests.Infrastructure;
-using MiniVmm.Virtio.Net.Packets;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss.Packets;
+using MiniVmm.Rss;
 
 namespace MiniVmm.IntegrationTests.HostNet;
 

@@ -74,7 +74,7 @@ public sealed class SteeringProbeTests
     public void KernelBackEnd_OnAKernelWithoutTheSeries_FailsNamingTheIoctl()
     {
         using Tap tap = Tap.Create(TapTestKit.UniqueName(), 2);
-        var e = Assert.Throws<SyscallException>(() => TunVnetHashing.Configure(tap, MiniVmm.Virtio.Net.Rss.RssConfiguration.Spread(2), reportHash: true));
+        var e = Assert.Throws<SyscallException>(() => TunVnetHashing.Configure(tap, MiniVmm.Rss.RssConfiguration.Spread(2), reportHash: true));
         Assert.Equal("TUNSETVNETREPORTINGRSS: EINVAL (22)", e.Message);
     }
 }

@@ -1,4 +1,3 @@
-using MiniVmm.UnitTests.Fakes;
 using System.Diagnostics;
 using System.Text.Json;
 using MiniVmm.IntegrationTests.Infrastructure;

@@ -1,4 +1,3 @@
-using MiniVmm.UnitTests.Fakes;
 using System.Buffers.Binary;
 using System.Text;
 using MiniVmm.IntegrationTests.Infrastructure;

@@ -1,4 +1,3 @@
-using MiniVmm.UnitTests.Fakes;
 using System.Text;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Machine;

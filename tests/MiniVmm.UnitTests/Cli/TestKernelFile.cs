@@ -1,4 +1,3 @@
-using MiniVmm.UnitTests.Fakes;
 
 namespace MiniVmm.UnitTests.Cli;
 

@@ -1,8 +1,7 @@
 using MiniVmm.HostNet.Steering;
 using MiniVmm.Native;
-using MiniVmm.UnitTests.Fakes;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.UnitTests.HostNet;
 

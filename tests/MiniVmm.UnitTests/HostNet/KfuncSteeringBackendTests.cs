@@ -1,9 +1,8 @@
 using MiniVmm.HostNet.Steering;
 using MiniVmm.Memory;
-using MiniVmm.UnitTests.Fakes;
 using MiniVmm.UnitTests.VirtioNet;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.UnitTests.HostNet;
 

@@ -1,5 +1,5 @@
 using MiniVmm.HostNet.Steering;
-using static MiniVmm.UnitTests.HostNet.FakeSteeringCapabilities;
+using static MiniVmm.Testing.FakeSteeringCapabilities;
 
 namespace MiniVmm.UnitTests.HostNet;
 

@@ -1,5 +1,5 @@
 using MiniVmm.HostNet.Steering;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.UnitTests.HostNet;
 

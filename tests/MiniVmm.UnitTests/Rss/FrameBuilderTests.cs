@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Rss.Packets;
 
 namespace MiniVmm.UnitTests.Rss;
 

@@ -1,6 +1,6 @@
-using MiniVmm.Virtio.Net.Packets;
-using MiniVmm.Virtio.Net.Rss;
-using static MiniVmm.Virtio.Net.Rss.VirtioNetHashTypes;
+using MiniVmm.Rss.Packets;
+using MiniVmm.Rss;
+using static MiniVmm.Rss.VirtioNetHashTypes;
 
 namespace MiniVmm.UnitTests.Rss;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.UnitTests.Rss;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MiniVmm.Cli.Commands;
-using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Rss.Packets;
 
 namespace MiniVmm.UnitTests.Rss;
 

@@ -1,5 +1,5 @@
-using MiniVmm.Virtio.Net.Packets;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss.Packets;
+using MiniVmm.Rss;
 
 namespace MiniVmm.UnitTests.Rss;
 

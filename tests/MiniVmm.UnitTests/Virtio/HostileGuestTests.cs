@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using MiniVmm.Memory;
-using MiniVmm.UnitTests.Fakes;
 using MiniVmm.Virtio;
 using MiniVmm.Virtio.Net;
 using MiniVmm.UnitTests.VirtioNet;

@@ -1,5 +1,4 @@
 using MiniVmm.Memory;
-using MiniVmm.UnitTests.Fakes;
 using MiniVmm.Virtio;
 using MiniVmm.Virtio.Net;
 

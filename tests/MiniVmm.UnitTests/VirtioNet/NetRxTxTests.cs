@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
 using MiniVmm.Memory;
-using MiniVmm.UnitTests.Fakes;
 using MiniVmm.Virtio;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.UnitTests.VirtioNet;
 

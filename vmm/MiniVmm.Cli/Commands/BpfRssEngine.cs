@@ -1,5 +1,5 @@
 using MiniVmm.Bpf;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Cli.Commands;
 

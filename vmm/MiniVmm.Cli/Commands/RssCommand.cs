@@ -1,5 +1,5 @@
 using System.Text;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Cli.Commands;
 

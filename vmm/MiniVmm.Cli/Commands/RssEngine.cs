@@ -1,4 +1,4 @@
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Cli.Commands;
 

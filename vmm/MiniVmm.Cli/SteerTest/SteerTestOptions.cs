@@ -1,7 +1,7 @@
 using System.Globalization;
 using MiniVmm.Cli.Commands;
 using MiniVmm.HostNet.Steering;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Cli.SteerTest;
 

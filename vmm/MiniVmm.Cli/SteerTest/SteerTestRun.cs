@@ -2,8 +2,8 @@ using System.Globalization;
 using MiniVmm.HostNet;
 using MiniVmm.Machine;
 using MiniVmm.Machine.Net;
-using MiniVmm.Virtio.Net.Packets;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss.Packets;
+using MiniVmm.Rss;
 
 namespace MiniVmm.Cli.SteerTest;
 

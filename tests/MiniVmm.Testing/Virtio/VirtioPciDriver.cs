@@ -3,7 +3,7 @@ using MiniVmm.Memory;
 using MiniVmm.Virtio;
 using MiniVmm.Virtio.Pci;
 
-namespace MiniVmm.UnitTests.Fakes;
+namespace MiniVmm.Testing;
 
 /// <summary>
 /// Plays a modern virtio-pci driver (virtio 1.2 §4.1.5, §3.1.1) against a transport through its

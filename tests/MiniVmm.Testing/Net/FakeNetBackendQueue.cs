@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using MiniVmm.Virtio.Net;
 
-namespace MiniVmm.UnitTests.Fakes;
+namespace MiniVmm.Testing;
 
 /// <summary>A back-end queue over two in-memory packet lists (each packet starts with a <see cref="Header"/>-sized header).</summary>
 public sealed class FakeNetBackendQueue : INetBackendQueue

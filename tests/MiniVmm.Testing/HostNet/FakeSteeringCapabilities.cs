@@ -1,9 +1,9 @@
 using MiniVmm.HostNet.Steering;
 
-namespace MiniVmm.UnitTests.HostNet;
+namespace MiniVmm.Testing;
 
 /// <summary>A capability source with canned answers, for selection logic.</summary>
-internal sealed class FakeSteeringCapabilities : ISteeringCapabilities
+public sealed class FakeSteeringCapabilities : ISteeringCapabilities
 {
     public static readonly ProbeResult IoctlsAbsent = ProbeResult.No("TUNGETVNETHASHTYPES answered EINVAL");
     public static readonly ProbeResult IoctlsPresent = ProbeResult.Yes("TUNGETVNETHASHTYPES answered hash types 0x1ff");

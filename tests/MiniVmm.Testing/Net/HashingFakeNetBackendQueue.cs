@@ -1,7 +1,7 @@
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
-namespace MiniVmm.UnitTests.Fakes;
+namespace MiniVmm.Testing;
 
 /// <summary>A back-end port that hashed its packets already (as software steering does) and answers for them.</summary>
 public sealed class HashingFakeNetBackendQueue(uint hash, VirtioNetHashReport report) : INetBackendQueue, IRxHashProvider

@@ -1,9 +1,9 @@
-using MiniVmm.Virtio.Net.Packets;
+using MiniVmm.Rss.Packets;
 
-namespace MiniVmm.UnitTests.Rss;
+namespace MiniVmm.Testing;
 
 /// <summary>Generated frames for robustness tests: every protocol the classifier knows, then mutated.</summary>
-internal static class RandomFrames
+public static class RandomFrames
 {
     public static byte[] WellFormed(Random random)
     {

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace MiniVmm.UnitTests.Boot;
+namespace MiniVmm.Testing;
 
 /// <summary>
 /// Writes a minimal bzImage: boot sector + setup sectors carrying a setup header at 0x1F1

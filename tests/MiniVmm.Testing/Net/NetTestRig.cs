@@ -1,9 +1,10 @@
+using Xunit;
 using MiniVmm.Memory;
 using MiniVmm.Virtio;
 using MiniVmm.Virtio.Net;
 using MiniVmm.Virtio.Pci;
 
-namespace MiniVmm.UnitTests.Fakes;
+namespace MiniVmm.Testing;
 
 /// <summary>A virtio-net device on a virtio-pci transport over 4 MiB of fake RAM, with a driver, fake MSI and fake back ends.</summary>
 public sealed class NetTestRig

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace MiniVmm.UnitTests.Fakes;
+namespace MiniVmm.Testing;
 
 /// <summary>
 /// Writes a minimal ELF64 guest: one PT_LOAD at 1 MiB whose code (64-bit, entered in long mode)

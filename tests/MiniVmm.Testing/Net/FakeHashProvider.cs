@@ -1,7 +1,7 @@
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
-namespace MiniVmm.UnitTests.Fakes;
+namespace MiniVmm.Testing;
 
 /// <summary>Reports a fixed hash for every frame, so tests can see where the device puts it.</summary>
 public sealed class FakeHashProvider(uint hash, VirtioNetHashReport report) : IRxHashProvider

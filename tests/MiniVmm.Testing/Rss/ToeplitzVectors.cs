@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Xunit;
 
-namespace MiniVmm.UnitTests.Rss;
+namespace MiniVmm.Testing;
 
 /// <summary>
 /// The published Toeplitz vectors, read at test time from shared/vectors/toeplitz_msft.json next to the

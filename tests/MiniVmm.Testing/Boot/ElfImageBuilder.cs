@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace MiniVmm.UnitTests.Boot;
+namespace MiniVmm.Testing;
 
 /// <summary>
 /// Writes small ELF64 files by hand, field by field from the System V gABI (Elf64_Ehdr, Elf64_Phdr),

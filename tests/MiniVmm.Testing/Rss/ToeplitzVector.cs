@@ -1,4 +1,4 @@
-namespace MiniVmm.UnitTests.Rss;
+namespace MiniVmm.Testing;
 
 /// <summary>One row of toeplitz_msft.json.</summary>
 public sealed record ToeplitzVector(

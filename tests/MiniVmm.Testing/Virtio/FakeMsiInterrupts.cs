@@ -1,6 +1,6 @@
 using MiniVmm.Virtio.Pci;
 
-namespace MiniVmm.UnitTests.Fakes;
+namespace MiniVmm.Testing;
 
 /// <summary>Records MSI-X configuration and every vector signalled.</summary>
 public sealed class FakeMsiInterrupts : IMsiInterrupts

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using MiniVmm.Memory;
 
-namespace MiniVmm.UnitTests.Fakes;
+namespace MiniVmm.Testing;
 
 /// <summary>
 /// The driver's side of one split virtqueue (virtio 1.2 §2.7.13) over fake guest memory: lays out

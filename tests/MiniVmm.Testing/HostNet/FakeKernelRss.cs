@@ -1,11 +1,11 @@
 using MiniVmm.HostNet.Steering;
 using MiniVmm.Native;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
-namespace MiniVmm.UnitTests.HostNet;
+namespace MiniVmm.Testing;
 
 /// <summary>Records what the kernel back end asks of tun, in order; can fail like a kernel without the series.</summary>
-internal sealed class FakeKernelRss : IKernelRss
+public sealed class FakeKernelRss : IKernelRss
 {
     public List<string> Calls { get; } = [];
     public RssConfiguration? LastConfiguration { get; private set; }

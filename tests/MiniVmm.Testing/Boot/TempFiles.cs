@@ -1,4 +1,4 @@
-namespace MiniVmm.UnitTests.Boot;
+namespace MiniVmm.Testing;
 
 /// <summary>A temporary directory for test images, deleted on dispose.</summary>
 public sealed class TempFiles : IDisposable

@@ -1,10 +1,10 @@
 using MiniVmm.HostNet.Steering;
-using MiniVmm.Virtio.Net.Rss;
+using MiniVmm.Rss;
 
-namespace MiniVmm.UnitTests.HostNet;
+namespace MiniVmm.Testing;
 
 /// <summary>Records what a back end does with its steering program, in order.</summary>
-internal sealed class FakeSteeringProgram : ISteeringProgramAttachment
+public sealed class FakeSteeringProgram : ISteeringProgramAttachment
 {
     public List<string> Calls { get; } = [];
     public RssConfiguration? LastConfiguration { get; private set; }
