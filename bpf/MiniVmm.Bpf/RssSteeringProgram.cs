@@ -1,4 +1,5 @@
 using MiniVmm.Native;
+using MiniVmm.Native.Net;
 using MiniVmm.Rss;
 
 namespace MiniVmm.Bpf;
@@ -145,15 +146,13 @@ public sealed unsafe class RssSteeringProgram : IDisposable
     /// <summary>Makes this program choose the queue for every packet of the TAP that <paramref name="tapQueueFd"/> belongs to.</summary>
     public void AttachTo(FileDescriptor tapQueueFd)
     {
-        int fd = _program.Fd;
-        Ioctl.Invoke(tapQueueFd, TunSteeringIoctls.SetSteeringEbpf, "TUNSETSTEERINGEBPF", &fd);
+        TunDevice.SetSteeringProgram(tapQueueFd, _program.Fd);
     }
 
     /// <summary>Gives queue selection back to tun (TUNSETSTEERINGEBPF with -1).</summary>
     public static void DetachFrom(FileDescriptor tapQueueFd)
     {
-        int fd = -1;
-        Ioctl.Invoke(tapQueueFd, TunSteeringIoctls.SetSteeringEbpf, "TUNSETSTEERINGEBPF detach", &fd);
+        TunDevice.SetSteeringProgram(tapQueueFd, -1);
     }
 
     /// <summary>

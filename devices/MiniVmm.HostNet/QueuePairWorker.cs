@@ -1,53 +1,52 @@
+using MiniVmm.Memory;
 using MiniVmm.Native;
 using MiniVmm.Native.Net;
+using MiniVmm.Virtio;
+using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.HostNet;
 
 /// <summary>
-/// One thread per queue pair (named e.g. "net0-qp1") blocking in epoll on the TAP queue fd, the
-/// RX and TX kick eventfds, an optional re-steer eventfd and a stop eventfd. The loop only maps
-/// events to <see cref="IQueuePairHandler"/> methods: no allocation, no lock per event.
-/// A handler that throws ends the worker and is reported through the broken callback, never swallowed.
+/// The event loop of one queue pair, in one place: one named thread (e.g. "net0-qp1") blocking in
+/// its own epoll on the pair's TAP queue fd, RX and TX kick fds, the port's hand-over wake-up and a
+/// stop eventfd. Each round serves at most one budget of TX and one of RX, then returns to epoll
+/// (without blocking while work is left), so neither direction starves the other. What it watches
+/// next follows from what the queue pair returned: no RX buffers in the guest, stop watching the TAP
+/// until the RX kick; the TAP full, watch it for writability. A failure the pair reports (or an
+/// exception, which is our bug) is reported once to the transport, and the worker then only waits
+/// to be stopped. Started at activation, stopped and joined at reset: one instance per activation.
 /// </summary>
 public sealed class QueuePairWorker : IDisposable
 {
-    private const ulong TokenTap = 1, TokenRxKick = 2, TokenTxKick = 3, TokenResteer = 4, TokenStop = 5;
+    private const ulong TokenTap = 1, TokenRxKick = 2, TokenTxKick = 3, TokenWakeup = 4, TokenStop = 5;
 
-    private readonly FileDescriptor _tapFd;
-    private readonly EventFd _rxKick, _txKick;
-    private readonly EventFd? _resteer;
-    private readonly IQueuePairHandler _handler;
-    private readonly Action<QueuePairWorker, Exception> _onBroken;
+    private readonly NetQueuePair _pair;
+    private readonly IPairPort _port;
+    private readonly DeviceWorkerContext _context;
+    private readonly FileDescriptor? _rxKick, _txKick;
     private readonly EventFd _stop = new();
     private readonly Epoll _epoll = new();
     private readonly Thread _thread;
     private EpollEvents _tapInterest = EpollEvents.In;
+    private bool _tapWatched = true;
     private int _started, _stopped;
-    private volatile bool _tapGone;
 
-    /// <param name="name">The thread name, e.g. "net0-qp1".</param>
-    /// <param name="tapFd">The pair's TAP queue fd (<see cref="TapQueue.Handle"/>).</param>
-    /// <param name="rxKick">The guest's RX queue notification eventfd (KVM_IOEVENTFD).</param>
-    /// <param name="txKick">The guest's TX queue notification eventfd.</param>
-    /// <param name="handler">The pair's packet work.</param>
-    /// <param name="onBroken">Called once, on the worker thread, with the exception a handler threw; the device marks itself broken.</param>
-    /// <param name="resteer">The software-steering wake-up of this pair, or null.</param>
-    public QueuePairWorker(string name, FileDescriptor tapFd, EventFd rxKick, EventFd txKick, IQueuePairHandler handler,
-        Action<QueuePairWorker, Exception> onBroken, EventFd? resteer = null)
+    /// <param name="rxKick">The receive queue's notification fd (a KVM ioeventfd, or a vhost-user kick fd); null: not set up.</param>
+    /// <param name="txKick">The transmit queue's notification fd; null: not set up.</param>
+    public QueuePairWorker(string name, NetQueuePair pair, IPairPort port, DeviceWorkerContext context, FileDescriptor? rxKick, FileDescriptor? txKick)
     {
         Name = name;
-        _tapFd = tapFd;
+        _pair = pair;
+        _port = port;
+        _context = context;
         _rxKick = rxKick;
         _txKick = txKick;
-        _resteer = resteer;
-        _handler = handler;
-        _onBroken = onBroken;
         try
         {
-            _epoll.Add(tapFd, _tapInterest, TokenTap);
-            _epoll.Add(rxKick.Handle, EpollEvents.In, TokenRxKick);
-            _epoll.Add(txKick.Handle, EpollEvents.In, TokenTxKick);
-            if (resteer is not null) _epoll.Add(resteer.Handle, EpollEvents.In, TokenResteer);
+            _epoll.Add(port.Handle, _tapInterest, TokenTap);
+            if (rxKick is not null) _epoll.Add(rxKick, EpollEvents.In, TokenRxKick);
+            if (txKick is not null) _epoll.Add(txKick, EpollEvents.In, TokenTxKick);
+            if (port.Wakeup is EventFd wakeup) _epoll.Add(wakeup.Handle, EpollEvents.In, TokenWakeup);
             _epoll.Add(_stop.Handle, EpollEvents.In, TokenStop);
         }
         catch
@@ -61,14 +60,11 @@ public sealed class QueuePairWorker : IDisposable
 
     public string Name { get; }
 
-    /// <summary>The exception that ended the worker, or null.</summary>
-    public Exception? Fault { get; private set; }
-
     /// <summary>True while the thread runs.</summary>
     public bool IsRunning => _thread.IsAlive;
 
-    /// <summary>The managed thread id of the worker (handlers may assert they run on it).</summary>
-    public int ThreadId => _thread.ManagedThreadId;
+    /// <summary>The failure this worker reported, or null.</summary>
+    public VirtioFailure? Failure { get; private set; }
 
     public void Start()
     {
@@ -76,102 +72,150 @@ public sealed class QueuePairWorker : IDisposable
         _thread.Start();
     }
 
-    /// <summary>
-    /// Chooses which TAP readiness wakes the worker. Call only from the handler (the worker thread):
-    /// drop readable while the guest has no RX buffers (else level-triggered epoll spins), add
-    /// writable after <see cref="TapQueue.Write"/> returned false (TX back-pressure).
-    /// </summary>
-    public void WatchTap(bool readable, bool writable)
-    {
-        if (_tapGone) return;
-        EpollEvents wanted = (readable ? EpollEvents.In : 0) | (writable ? EpollEvents.Out : 0);
-        if (wanted == _tapInterest) return;
-        _epoll.Modify(_tapFd, wanted, TokenTap);
-        _tapInterest = wanted;
-    }
-
-    /// <summary>
-    /// True once the TAP queue reported an error or hang-up (the interface was deleted under us):
-    /// epoll would report it forever, so the worker stops watching the fd instead of spinning.
-    /// </summary>
-    public bool TapGone => _tapGone;
-
-    /// <summary>The current TAP interest (for tests and diagnostics).</summary>
-    public (bool Readable, bool Writable) TapInterest => ((_tapInterest & EpollEvents.In) != 0, (_tapInterest & EpollEvents.Out) != 0);
-
     /// <summary>Signals the stop eventfd and joins the thread (unless called from the worker itself). Idempotent.</summary>
     public void Stop()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) == 0 && !_stop.Handle.IsClosed) _stop.Signal();
+        if (Interlocked.Exchange(ref _stopped, 1) == 0) _stop.Signal();
         if (Volatile.Read(ref _started) != 0 && Thread.CurrentThread != _thread) _thread.Join();
     }
 
+    /// <summary>Stops the worker; its thread releases the epoll and stop eventfd as it ends.</summary>
     public void Dispose()
     {
         Stop();
-        _epoll.Dispose();
-        _stop.Dispose();
+        if (Volatile.Read(ref _started) == 0) ReleaseFds();
     }
 
     private void Run()
     {
+        try
+        {
+            Serve();
+        }
+        finally
+        {
+            ReleaseFds();
+        }
+    }
+
+    private void ReleaseFds()
+    {
+        _epoll.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Serve()
+    {
         Span<EpollEvent> events = stackalloc EpollEvent[8];
+        IGuestMemory memory = _context.Memory;
+        bool rxWork = true, txWork = true, serveStalled = false;
+        bool rxStalled = false, txBlocked = false;
         try
         {
             while (true)
             {
-                int n = _epoll.Wait(events, -1);
+                int n = _epoll.Wait(events, rxWork || txWork || serveStalled ? 0 : -1);
                 for (int i = 0; i < n; i++)
                 {
-                    EpollEvent ev = events[i];
-                    switch (ev.Token)
+                    switch (events[i].Token)
                     {
                         case TokenStop:
                             return;
                         case TokenTap:
-                            if ((ev.Events & (EpollEvents.Err | EpollEvents.Hup)) != 0)
+                            EpollEvents ready = events[i].Events;
+                            if ((ready & (EpollEvents.Err | EpollEvents.Hup)) != 0)
                             {
-                                // Level-triggered ERR/HUP never clears: let the handler read what is left, then unwatch.
-                                _tapGone = true;
-                                _epoll.Remove(_tapFd);
-                                _handler.OnTapReadable();
+                                // The interface went away under us: level-triggered ERR/HUP never clears.
+                                // Take what is left, then stop watching instead of spinning.
+                                UnwatchTap();
+                                rxWork = true;
                                 break;
                             }
-                            if ((ev.Events & EpollEvents.In) != 0 && (_tapInterest & EpollEvents.In) != 0) _handler.OnTapReadable();
-                            if ((ev.Events & EpollEvents.Out) != 0 && (_tapInterest & EpollEvents.Out) != 0)
+                            if ((ready & EpollEvents.In) != 0)
                             {
-                                WatchTap((_tapInterest & EpollEvents.In) != 0, writable: false);
-                                _handler.OnTapWritable();
+                                if (rxStalled) serveStalled = _port.ServesWhileStalled;
+                                else rxWork = true;
+                            }
+                            if ((ready & EpollEvents.Out) != 0)
+                            {
+                                txBlocked = false;
+                                txWork = true;
                             }
                             break;
                         case TokenRxKick:
-                            _rxKick.Drain();
-                            _handler.OnRxKick();
+                            EventFd.Drain(_rxKick!);
+                            rxStalled = false;
+                            rxWork = true;
                             break;
                         case TokenTxKick:
-                            _txKick.Drain();
-                            _handler.OnTxKick();
+                            EventFd.Drain(_txKick!);
+                            txWork = true;
                             break;
-                        case TokenResteer:
-                            _resteer!.Drain();
-                            _handler.OnResteered();
+                        case TokenWakeup:
+                            _port.Wakeup!.Drain();
+                            rxWork |= !rxStalled;
                             break;
                     }
                 }
-                if (Volatile.Read(ref _stopped) != 0) return;
+                if (txWork && !txBlocked)
+                {
+                    TxOutcome tx = _pair.ProcessTx(memory, _port);
+                    if (tx.NeedsNotification) _context.Interrupts.SignalQueue(_pair.TxQueueIndex);
+                    if (tx.Failure is VirtioFailure txFailure) { Fail(txFailure); return; }
+                    txWork = tx.Stop == TxStop.BudgetUsed;
+                    txBlocked = tx.Stop == TxStop.BackendFull;
+                }
+                if (rxWork && !rxStalled)
+                {
+                    RxOutcome rx = _pair.ProcessRx(memory, _port, _context.Steering.Configuration);
+                    if (rx.NeedsNotification) _context.Interrupts.SignalQueue(_pair.RxQueueIndex);
+                    if (rx.Failure is VirtioFailure rxFailure) { Fail(rxFailure); return; }
+                    rxWork = rx.Stop == RxStop.BudgetUsed;
+                    rxStalled = rx.Stop == RxStop.NoGuestBuffers;
+                }
+                if (serveStalled)
+                {
+                    _port.ServeWhileStalled(NetQueuePair.DefaultBudget);
+                    serveStalled = false; // level-triggered: the TAP fd wakes us again if more is waiting
+                }
+                WatchTap(readable: !rxStalled || _port.ServesWhileStalled, writable: txBlocked);
             }
         }
         catch (Exception e)
         {
-            Fault = e;
-            try
-            {
-                _onBroken(this, e);
-            }
-            catch (Exception callbackError)
-            {
-                Fault = new AggregateException($"{Name}: handler failed and so did the broken callback", e, callbackError);
-            }
+            Fail(new VirtioFailure(null, VirtioError.WorkerFault, $"{Name}: {e.GetType().Name}: {e.Message}"));
         }
+    }
+
+    /// <summary>Reports the failure once, then waits only for the stop eventfd (the pair is not served again until reset).</summary>
+    private void Fail(VirtioFailure failure)
+    {
+        Failure = failure;
+        try
+        {
+            _context.Interrupts.MarkNeedsReset(failure);
+        }
+        catch (Exception e)
+        {
+            // Nothing is left to report to: say it on stderr rather than lose it.
+            Console.Error.WriteLine($"minivmm: {Name}: failed ({failure}) and could not report it: {e.Message}");
+        }
+        WorkerParking.WaitForStop(_stop, ref _stopped);
+    }
+
+    private void WatchTap(bool readable, bool writable)
+    {
+        if (!_tapWatched) return;
+        EpollEvents wanted = (readable ? EpollEvents.In : 0) | (writable ? EpollEvents.Out : 0);
+        if (wanted == _tapInterest) return;
+        _epoll.Modify(_port.Handle, wanted, TokenTap);
+        _tapInterest = wanted;
+    }
+
+    private void UnwatchTap()
+    {
+        if (!_tapWatched) return;
+        _tapWatched = false;
+        _epoll.Remove(_port.Handle);
     }
 }

@@ -88,11 +88,7 @@ public sealed class Tap : IDisposable
             name = ifName;
         }
         var queues = new TapQueue[fds.Count];
-        for (int i = 0; i < fds.Count; i++)
-        {
-            int flags = LibC.fcntl(fds[i], LibC.F_GETFL);
-            if (flags < 0 || LibC.fcntl(fds[i], LibC.F_SETFL, flags | LibC.O_NONBLOCK) < 0) throw SyscallException.FromErrno($"fcntl O_NONBLOCK fd {fds[i]}");
-        }
+        foreach (int fd in fds) FdIo.SetNonBlocking(fd);
         for (int i = 0; i < fds.Count; i++) queues[i] = new TapQueue(i, new FileDescriptor(fds[i]));
         var tap = new Tap(name!, TapOrigin.Adopted, queues);
         try

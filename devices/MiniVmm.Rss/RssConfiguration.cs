@@ -36,6 +36,12 @@ public sealed record RssConfiguration
     /// <summary>True for RSS_CONFIG (steer by the table); false for HASH_CONFIG (hash report only).</summary>
     public bool SteeringEnabled { get; init; } = true;
 
+    /// <summary>
+    /// RSS_CONFIG's max_tx_vq: how many transmit queues the driver says it may use (§5.1.6.5.7.1).
+    /// Information only, and not part of equality: it decides nothing about where packets are received.
+    /// </summary>
+    public ushort MaxTxVq { get; init; }
+
     private ToeplitzKey? toeplitz;
 
     /// <summary>

@@ -6,36 +6,35 @@ using MiniVmm.Virtio.Queues;
 namespace MiniVmm.Virtio.Net;
 
 /// <summary>
-/// The packet work of one queue pair (receiveq k, transmitq k), called by that pair's worker with
-/// guest memory passed in. RX copies back-end packets into guest chains (§5.1.6.4), TX gathers
-/// guest chains into back-end packets (§5.1.6.2). Buffers are allocated once; a batch takes one
-/// uncontended lock so that a device reset never runs in the middle of it. The back end's packets
-/// carry the header its <see cref="INetBackendQueue.Header"/> names (12 or 20 bytes, with or without
-/// a hash it filled); the guest's header is 12 bytes, or 20 with VIRTIO_NET_F_HASH_REPORT.
+/// The packet work of one queue pair (receiveq k, transmitq k). Everything it needs is passed in
+/// (guest memory, the back-end queue, the RSS configuration in force) and every call returns what
+/// happened; the caller (the pair's worker) sends the notifications, reports failures and decides
+/// what to wait for. RX copies back-end packets into guest chains (§5.1.6.4), TX gathers guest
+/// chains into back-end packets (§5.1.6.2). Buffers are allocated once; one thread calls at a time.
 /// </summary>
 public sealed class NetQueuePair
 {
     /// <summary>The largest frame either way: 64 KiB of TSO payload plus Ethernet and VLAN headers.</summary>
     public const int MaxFrameBytes = 65536 + 18;
 
-    private readonly VirtioNetDevice _device;
-    private readonly Lock _sync = new();
+    /// <summary>Packets per call and direction, so one busy direction or queue never starves another.</summary>
+    public const int DefaultBudget = 256;
+
+    /// <summary>Back-end read errors in a row (no packet between them) after which the pair fails.</summary>
+    public const int MaxConsecutiveBackendErrors = 64;
+
     private readonly byte[] _rxPacket = new byte[VirtioNetHeader.HashBytes + MaxFrameBytes];
     private readonly byte[] _txPacket = new byte[VirtioNetHeader.HashBytes + MaxFrameBytes];
     private readonly ushort[] _mergeHeads;
     private readonly uint[] _mergeLengths;
-    private int _rxPending;
-    private BackendHeader _rxPendingHeader = BackendHeader.V1;
-    private int _headerBytes = VirtioNetHeader.Bytes;
-    private bool _mergeable;
-    private bool _hashReport;
-    private bool _guestCsum;
-    private bool _guestTso4;
-    private bool _guestTso6;
+    private int _rxPending;            // bytes of the packet waiting for guest buffers (header included), or 0
+    private int _rxPendingHeaderBytes;
+    private RxHash _rxPendingHash;
+    private int _consecutiveErrors;
+    private NegotiatedOffloads _offloads = NegotiatedOffloads.None;
 
-    internal NetQueuePair(VirtioNetDevice device, int index, SplitQueue rx, SplitQueue tx)
+    public NetQueuePair(int index, SplitQueue rx, SplitQueue tx)
     {
-        _device = device;
         Index = index;
         RxQueue = rx;
         TxQueue = tx;
@@ -49,213 +48,207 @@ public sealed class NetQueuePair
     public int RxQueueIndex => 2 * Index;
     public int TxQueueIndex => 2 * Index + 1;
 
-    /// <summary>The host side of this pair; attach before the guest sets DRIVER_OK.</summary>
-    public INetBackendQueue? Backend { get; set; }
-
     public NetQueuePairCounters Counters { get; } = new();
 
     /// <summary>True while a received packet waits for the guest to post RX buffers.</summary>
-    public bool HasPendingRx => Volatile.Read(ref _rxPending) != 0;
+    public bool HasPendingRx => _rxPending != 0;
 
-    /// <summary>Packets moved per <see cref="ProcessRx"/> call, so one busy direction cannot starve the other.</summary>
-    public const int RxBudget = 256;
+    /// <summary>Takes the features the driver accepted (at DRIVER_OK) and forgets any packet in flight.</summary>
+    public void Configure(ulong negotiatedFeatures)
+    {
+        _offloads = NegotiatedOffloads.From(negotiatedFeatures);
+        Reset();
+    }
+
+    /// <summary>Forgets the packet in flight (device reset); counters stay.</summary>
+    public void Reset()
+    {
+        _rxPending = 0;
+        _consecutiveErrors = 0;
+    }
 
     /// <summary>
-    /// Moves back-end packets into the guest's receive queue until the back end is empty, the guest
-    /// has no buffers (the packet is kept and retried on the next call, after the RX kick) or the
-    /// budget is used.
+    /// Moves back-end packets into the receive queue until the back end is empty, the guest has no
+    /// buffers (the packet is kept for the next call) or <paramref name="budget"/> packets were handled.
     /// </summary>
-    public RxOutcome ProcessRx(IGuestMemory memory)
+    /// <param name="rss">The RSS or hash configuration in force, for the hash report; null: hashing off.</param>
+    public RxOutcome ProcessRx(IGuestMemory memory, INetBackendQueue port, RssConfiguration? rss, int budget = DefaultBudget)
     {
-        if (!_device.IsActive || Index >= _device.ActivePairs || Backend is not INetBackendQueue backend)
+        if (!RxQueue.IsEnabled)
         {
-            return RxOutcome.NotActive;
+            return new RxOutcome(RxStop.NoGuestBuffers, 0, false);
         }
-        lock (_sync)
+        int delivered = 0;
+        RxStop stop = RxStop.BudgetUsed;
+        try
         {
-            try
+            for (; budget > 0; budget--)
             {
-                BackendHeader layout = backend.Header;
-                bool delivered = false;
-                RxOutcome outcome = RxOutcome.BudgetUsed;
-                for (int budget = RxBudget; budget > 0 && _device.IsActive; budget--)
+                if (_rxPending == 0)
                 {
-                    if (_rxPending == 0)
-                    {
-                        if (layout.HashFilled)
-                        {
-                            // A kernel that does not fill the hash leaves these bytes as they were: make that "no hash".
-                            _rxPacket.AsSpan(VirtioNetHeader.HashValueOffset, VirtioNetHeader.HashBytes - VirtioNetHeader.HashValueOffset).Clear();
-                        }
-                        int read = backend.Read(_rxPacket);
-                        if (read <= 0)
-                        {
-                            outcome = RxOutcome.BackendEmpty;
-                            break;
-                        }
-                        if (read <= layout.Bytes || read > _rxPacket.Length || !AdjustOffloads(_rxPacket))
-                        {
-                            Counters.RxDropped++;
-                            continue;
-                        }
-                        _rxPending = read;
-                        _rxPendingHeader = layout;
-                    }
-                    int result = TryDeliver(memory);
-                    if (result < 0)
-                    {
-                        outcome = RxOutcome.WaitingForGuestBuffers;
-                        break;
-                    }
-                    delivered |= result > 0;
-                    _rxPending = 0;
+                    RxStop? readStop = ReadOne(port, rss);
+                    if (readStop is RxStop s) { stop = s; break; }
+                    if (_rxPending == 0) continue; // dropped
                 }
-                if (delivered && RxQueue.NeedsNotification(memory))
-                {
-                    _device.Interrupts.SignalQueue(RxQueueIndex);
-                }
-                return _device.IsActive ? outcome : RxOutcome.NotActive;
-            }
-            catch (VirtioDeviceException e)
-            {
+                int result = TryDeliver(memory);
+                if (result < 0) { stop = RxStop.NoGuestBuffers; break; }
+                delivered += result;
                 _rxPending = 0;
-                _device.Fail($"receiveq{Index + 1}: {e.Message}");
-                return RxOutcome.NotActive;
             }
         }
-    }
-
-    /// <summary>Sends every chain the guest queued on the transmit queue; returns how many.</summary>
-    public int ProcessTx(IGuestMemory memory)
-    {
-        if (!_device.IsActive || Backend is not INetBackendQueue backend)
+        catch (VirtioDeviceException e)
         {
-            return 0;
-        }
-        lock (_sync)
-        {
-            int sent = 0;
-            try
-            {
-                int backendBytes = backend.Header.Bytes;
-                while (_device.IsActive && TxQueue.TryPopChain(memory, out DescriptorChain chain))
-                {
-                    if (chain.WritableBytes != 0 || chain.ReadableBytes < _headerBytes)
-                    {
-                        // §5.1.6.2: a transmit chain is the header followed by the packet, all device-readable.
-                        throw new VirtioDeviceException($"transmit chain {chain.Head}: {chain.ReadableBytes} readable, {chain.WritableBytes} writable bytes");
-                    }
-                    if (chain.ReadableBytes - (uint)_headerBytes > MaxFrameBytes)
-                    {
-                        Counters.TxDropped++;
-                    }
-                    else
-                    {
-                        Span<byte> packet = GatherForBackend(memory, chain, backendBytes);
-                        if (backend.Write(packet))
-                        {
-                            Counters.TxPackets++;
-                            Counters.TxBytes += (ulong)(packet.Length - backendBytes);
-                        }
-                        else
-                        {
-                            Counters.TxDropped++;
-                        }
-                    }
-                    TxQueue.AddUsed(memory, chain.Head, 0);
-                    sent++;
-                }
-                if (sent > 0)
-                {
-                    TxQueue.PublishUsed(memory);
-                    if (TxQueue.NeedsNotification(memory))
-                    {
-                        _device.Interrupts.SignalQueue(TxQueueIndex);
-                    }
-                }
-            }
-            catch (VirtioDeviceException e)
-            {
-                _device.Fail($"transmitq{Index + 1}: {e.Message}");
-            }
-            return sent;
-        }
-    }
-
-    internal void Configure(ulong features)
-    {
-        lock (_sync)
-        {
-            bool Has(int bit) => (features & VirtioFeature.Bit(bit)) != 0;
-            _hashReport = Has(VirtioNetFeature.HashReport);
-            _headerBytes = _hashReport ? VirtioNetHeader.HashBytes : VirtioNetHeader.Bytes;
-            _mergeable = Has(VirtioNetFeature.MrgRxbuf);
-            _guestCsum = Has(VirtioNetFeature.GuestCsum);
-            _guestTso4 = Has(VirtioNetFeature.GuestTso4);
-            _guestTso6 = Has(VirtioNetFeature.GuestTso6);
             _rxPending = 0;
+            return new RxOutcome(RxStop.Failed, delivered, false, new VirtioFailure(RxQueueIndex, e.Reason, $"receiveq{Index + 1}: {e.Message}"));
         }
+        if (stop == RxStop.Failed)
+        {
+            return new RxOutcome(stop, delivered, false, new VirtioFailure(RxQueueIndex, VirtioError.BackendFailed,
+                $"receiveq{Index + 1}: the back end failed {MaxConsecutiveBackendErrors} reads in a row"));
+        }
+        bool notify = delivered > 0 && RxQueue.NeedsNotification(memory);
+        if (notify) Counters.RxNotifications++;
+        return new RxOutcome(stop, delivered, notify);
     }
 
     /// <summary>
-    /// Gathers a transmit chain so that the frame starts at byte 20 of the buffer whatever the
-    /// guest's header size, then puts the back end's header (12 or 20 bytes) right before it: the
-    /// guest's first 12 bytes, with num_buffers and the hash fields (meaningless on transmit) zeroed.
+    /// Sends the chains the guest queued on the transmit queue, at most <paramref name="budget"/> and
+    /// never more than the queue size in one call (so the used index never jumps past the ring).
     /// </summary>
-    private Span<byte> GatherForBackend(IGuestMemory memory, DescriptorChain chain, int backendBytes)
+    public TxOutcome ProcessTx(IGuestMemory memory, INetBackendQueue port, int budget = DefaultBudget)
     {
-        int start = VirtioNetHeader.HashBytes - _headerBytes;
-        int length = chain.GatherReadable(memory, _txPacket.AsSpan(start, (int)chain.ReadableBytes));
-        int backendStart = VirtioNetHeader.HashBytes - backendBytes;
-        if (backendStart != start)
+        if (!TxQueue.IsEnabled)
         {
-            _txPacket.AsSpan(start, VirtioNetHeader.Bytes).CopyTo(_txPacket.AsSpan(backendStart)); // overlapping: CopyTo is memmove
+            return new TxOutcome(TxStop.QueueEmpty, 0, false);
         }
-        Span<byte> packet = _txPacket.AsSpan(backendStart, backendBytes + length - _headerBytes);
-        packet[VirtioNetHeader.Bytes..backendBytes].Clear();
-        BinaryPrimitives.WriteUInt16LittleEndian(packet[VirtioNetHeader.NumBuffersOffset..], 0);
-        return packet;
+        budget = Math.Min(budget, TxQueue.Size);
+        int completed = 0;
+        TxStop stop = TxStop.BudgetUsed;
+        try
+        {
+            int backendBytes = port.HeaderBytes;
+            while (completed < budget)
+            {
+                if (!TxQueue.TryPopChain(memory, out DescriptorChain chain)) { stop = TxStop.QueueEmpty; break; }
+                if (chain.WritableBytes != 0 || chain.ReadableBytes < _offloads.HeaderBytes)
+                {
+                    // §5.1.6.2: a transmit chain is the header followed by the packet, all device-readable.
+                    throw new VirtioDeviceException(VirtioError.BadChainForQueue,
+                        $"transmit chain {chain.Head}: {chain.ReadableBytes} readable, {chain.WritableBytes} writable bytes");
+                }
+                if (!Transmit(memory, chain, port, backendBytes))
+                {
+                    TxQueue.UndoPop(1); // the back end is full: the same chain goes first next time
+                    stop = TxStop.BackendFull;
+                    break;
+                }
+                TxQueue.AddUsed(memory, chain.Head, 0);
+                completed++;
+            }
+            if (completed == 0)
+            {
+                return new TxOutcome(stop, 0, false);
+            }
+            TxQueue.PublishUsed(memory);
+            bool notify = TxQueue.NeedsNotification(memory);
+            if (notify) Counters.TxNotifications++;
+            return new TxOutcome(stop, completed, notify);
+        }
+        catch (VirtioDeviceException e)
+        {
+            return new TxOutcome(TxStop.Failed, completed, false, new VirtioFailure(TxQueueIndex, e.Reason, $"transmitq{Index + 1}: {e.Message}"));
+        }
     }
 
-    internal void ResetPair()
+    /// <summary>Reads one packet into the pending slot; returns why to stop, or null to go on (the packet may have been dropped).</summary>
+    private RxStop? ReadOne(INetBackendQueue port, RssConfiguration? rss)
     {
-        lock (_sync)
+        int headerBytes = port.HeaderBytes;
+        BackendResult r = port.Read(_rxPacket);
+        switch (r.Status)
         {
-            _rxPending = 0;
+            case BackendStatus.WouldBlock:
+                return RxStop.BackendEmpty;
+            case BackendStatus.Error:
+                Counters.RxBackendErrors++;
+                return ++_consecutiveErrors >= MaxConsecutiveBackendErrors ? RxStop.Failed : null;
+            case BackendStatus.Dropped:
+                _consecutiveErrors = 0;
+                Counters.RxDroppedBackend++;
+                return null;
         }
+        _consecutiveErrors = 0;
+        if (r.Bytes <= headerBytes || r.Bytes > _rxPacket.Length)
+        {
+            Counters.RxDroppedBackend++;
+            return null;
+        }
+        if (!_offloads.AdjustReceiveHeader(_rxPacket))
+        {
+            Counters.RxDroppedOffloads++;
+            return null;
+        }
+        _rxPending = r.Bytes;
+        _rxPendingHeaderBytes = headerBytes;
+        _rxPendingHash = _offloads.HashReport && rss is not null ? CheckedHash(port.HashOf(_rxPacket.AsSpan(0, r.Bytes), rss), rss) : RxHash.None;
+        return null;
+    }
+
+    /// <summary>
+    /// The back end is trusted to steer, not to write sane bytes: a report the guest did not enable
+    /// (§5.1.6.4.3: the device reports only enabled types), a code above UDPv6_EX, or any code while
+    /// hashing is off becomes NONE with hash 0 and is counted; the packet itself is still delivered.
+    /// </summary>
+    private RxHash CheckedHash(RxHash hash, RssConfiguration rss)
+    {
+        if (hash.Report == VirtioNetHashReport.None) return RxHash.None;
+        ushort code = (ushort)hash.Report;
+        // Report codes 1..9 name the hash types 1 << 0 .. 1 << 8 in the same order (§5.1.6.4.3.1).
+        var type = code <= (ushort)VirtioNetHashReport.UdpV6Ex ? (VirtioNetHashTypes)(1u << (code - 1)) : VirtioNetHashTypes.None;
+        if (type != VirtioNetHashTypes.None && (rss.HashTypes & type) != 0) return hash;
+        Counters.RxHashReportsRejected++;
+        return RxHash.None;
     }
 
     /// <summary>1: delivered; 0: dropped (the packet can never fit); -1: not enough buffers now.</summary>
     private int TryDeliver(IGuestMemory memory)
     {
-        int frameBytes = _rxPending - _rxPendingHeader.Bytes;
-        ReadOnlySpan<byte> frame = _rxPacket.AsSpan(_rxPendingHeader.Bytes, frameBytes);
+        int guestHeaderBytes = _offloads.HeaderBytes;
+        int frameBytes = _rxPending - _rxPendingHeaderBytes;
+        ReadOnlySpan<byte> frame = _rxPacket.AsSpan(_rxPendingHeaderBytes, frameBytes);
         Span<byte> header = stackalloc byte[VirtioNetHeader.HashBytes];
-        BuildHeader(header, frame);
-        header = header[.._headerBytes];
-        uint total = (uint)(_headerBytes + frameBytes);
+        header.Clear();
+        _rxPacket.AsSpan(0, VirtioNetHeader.OffloadBytes).CopyTo(header);
+        if (_offloads.HashReport)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(header[VirtioNetHeader.HashValueOffset..], _rxPendingHash.Value);
+            BinaryPrimitives.WriteUInt16LittleEndian(header[VirtioNetHeader.HashReportOffset..], (ushort)_rxPendingHash.Report);
+        }
+        header = header[..guestHeaderBytes];
+        uint total = (uint)(guestHeaderBytes + frameBytes);
 
         int chains = 0;
         uint written = 0;
         GuestAddress numBuffersLow = default, numBuffersHigh = default;
         while (written < total)
         {
-            if (chains == _mergeHeads.Length || !RxQueue.TryPopChain(memory, out DescriptorChain chain))
+            if (!RxQueue.TryPopChain(memory, out DescriptorChain chain))
             {
                 RxQueue.UndoPop(chains);
-                return -1;
+                // Every buffer the ring can hold is posted and they still do not add up: this packet never fits.
+                return chains == RxQueue.Size ? DropNeverFits() : -1;
             }
             if (chain.ReadableBytes != 0 || chain.WritableBytes == 0)
             {
                 // §5.1.6.3: receive buffers are device-writable only.
-                throw new VirtioDeviceException($"receive chain {chain.Head}: {chain.ReadableBytes} readable, {chain.WritableBytes} writable bytes");
+                throw new VirtioDeviceException(VirtioError.BadChainForQueue,
+                    $"receive chain {chain.Head}: {chain.ReadableBytes} readable, {chain.WritableBytes} writable bytes");
             }
-            if (chains == 0 && (chain.WritableBytes < total && !_mergeable || chain.WritableBytes < _headerBytes))
+            if (chains == 0 && (chain.WritableBytes < total && !_offloads.Mergeable || chain.WritableBytes < guestHeaderBytes))
             {
                 // Without MRG_RXBUF the whole packet must fit one chain (§5.1.6.3.1); this one never will.
                 RxQueue.UndoPop(1);
-                Counters.RxDropped++;
-                return 0;
+                return DropNeverFits();
             }
             uint take = Math.Min(chain.WritableBytes, total - written);
             WriteStream(memory, chain, header, frame, written, take);
@@ -283,78 +276,60 @@ public sealed class NetQueuePair
         return 1;
     }
 
-    private void BuildHeader(Span<byte> header, ReadOnlySpan<byte> frame)
+    private int DropNeverFits()
     {
-        header.Clear();
-        _rxPacket.AsSpan(0, VirtioNetHeader.OffloadBytes).CopyTo(header);
-        if (!_hashReport)
-        {
-            return;
-        }
-        uint hash = 0;
-        VirtioNetHashReport report = VirtioNetHashReport.None;
-        if (_rxPendingHeader.HashFilled)
-        {
-            (hash, report) = BackendHash(_device.CurrentRss);
-        }
-        // A back end that already hashed the packet (software steering) answers for its own pair.
-        else if (_device.CurrentRss is RssConfiguration config && (Backend as IRxHashProvider ?? _device.HashProvider) is IRxHashProvider provider
-            && !provider.TryComputeHash(frame, config, out hash, out report))
-        {
-            hash = 0;
-            report = VirtioNetHashReport.None;
-        }
-        BinaryPrimitives.WriteUInt32LittleEndian(header[VirtioNetHeader.HashValueOffset..], hash);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[VirtioNetHeader.HashReportOffset..], (ushort)report);
+        Counters.RxDroppedNeverFits++;
+        return 0;
     }
 
-    /// <summary>
-    /// The hash the back end put in the packet's virtio_net_hdr_v1_hash (the kernel, or our BPF
-    /// program through a kfunc). The back end is trusted to steer, not to write sane bytes: a report
-    /// code the guest did not enable (§5.1.6.4.3: the device reports only enabled types), including
-    /// codes above VIRTIO_NET_HASH_REPORT_UDPv6_EX and any code while hashing is off, becomes
-    /// NONE with hash 0 and is counted; the packet itself is still delivered. NONE always has hash 0.
-    /// </summary>
-    private (uint Hash, VirtioNetHashReport Report) BackendHash(RssConfiguration? config)
+    /// <summary>Gathers one chain and hands it to the back end; false when the back end has no room (nothing was consumed).</summary>
+    private bool Transmit(IGuestMemory memory, DescriptorChain chain, INetBackendQueue port, int backendBytes)
     {
-        ushort code = BinaryPrimitives.ReadUInt16LittleEndian(_rxPacket.AsSpan(VirtioNetHeader.HashReportOffset));
-        if (code == (ushort)VirtioNetHashReport.None)
+        if (chain.ReadableBytes - (uint)_offloads.HeaderBytes > MaxFrameBytes)
         {
-            return (0, VirtioNetHashReport.None);
+            Counters.TxDroppedOversized++;
+            return true;
         }
-        // Report codes 1..9 name the hash types 1 << 0 .. 1 << 8 in the same order (§5.1.6.4.3.1).
-        VirtioNetHashTypes type = code <= (ushort)VirtioNetHashReport.UdpV6Ex ? (VirtioNetHashTypes)(1u << (code - 1)) : VirtioNetHashTypes.None;
-        if (config is null || type == VirtioNetHashTypes.None || (config.HashTypes & type) == 0)
+        Span<byte> packet = GatherForBackend(memory, chain, backendBytes);
+        if (!_offloads.CheckTransmitHeader(packet))
         {
-            Counters.RxHashReportsRejected++;
-            return (0, VirtioNetHashReport.None);
+            Counters.TxDroppedOffloads++;
+            return true;
         }
-        return (BinaryPrimitives.ReadUInt32LittleEndian(_rxPacket.AsSpan(VirtioNetHeader.HashValueOffset)), (VirtioNetHashReport)code);
-    }
-
-    /// <summary>
-    /// Offload fields may reach the guest only as negotiated (§5.1.6.4.1). Without GUEST_CSUM the
-    /// flags must be zero: DATA_VALID (which TUN sets for checksum-verified packets whatever the
-    /// offloads) is cleared, and a partial checksum (NEEDS_CSUM) cannot be delivered, so it drops.
-    /// </summary>
-    private bool AdjustOffloads(Span<byte> packet)
-    {
-        byte gso = (byte)(packet[VirtioNetHeader.GsoTypeOffset] & ~VirtioNetHeader.GsoEcn);
-        if (!_guestCsum)
+        BackendResult r = port.Write(packet);
+        switch (r.Status)
         {
-            if ((packet[VirtioNetHeader.FlagsOffset] & VirtioNetHeader.FlagNeedsCsum) != 0)
-            {
+            case BackendStatus.Done:
+                Counters.TxPackets++;
+                Counters.TxBytes += (ulong)(packet.Length - backendBytes);
+                return true;
+            case BackendStatus.WouldBlock:
                 return false;
-            }
-            packet[VirtioNetHeader.FlagsOffset] = 0;
+            default:
+                Counters.TxDroppedBackend++;
+                return true;
         }
-        return gso switch
+    }
+
+    /// <summary>
+    /// Gathers a transmit chain so that the frame starts at byte 20 of the buffer whatever the
+    /// guest's header size, then puts the back end's header (12 or 20 bytes) right before it: the
+    /// guest's first 12 bytes, with num_buffers and the hash fields (meaningless on transmit) zeroed.
+    /// </summary>
+    private Span<byte> GatherForBackend(IGuestMemory memory, DescriptorChain chain, int backendBytes)
+    {
+        int guestHeaderBytes = _offloads.HeaderBytes;
+        int start = VirtioNetHeader.HashBytes - guestHeaderBytes;
+        int length = chain.GatherReadable(memory, _txPacket.AsSpan(start, (int)chain.ReadableBytes));
+        int backendStart = VirtioNetHeader.HashBytes - backendBytes;
+        if (backendStart != start)
         {
-            VirtioNetHeader.GsoNone => true,
-            VirtioNetHeader.GsoTcpV4 => _guestTso4,
-            VirtioNetHeader.GsoTcpV6 => _guestTso6,
-            _ => false,
-        };
+            _txPacket.AsSpan(start, VirtioNetHeader.Bytes).CopyTo(_txPacket.AsSpan(backendStart)); // overlapping: CopyTo is memmove
+        }
+        Span<byte> packet = _txPacket.AsSpan(backendStart, backendBytes + length - guestHeaderBytes);
+        packet[VirtioNetHeader.Bytes..backendBytes].Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(packet[VirtioNetHeader.NumBuffersOffset..], 0);
+        return packet;
     }
 
     /// <summary>Writes bytes [from, from + count) of header-then-frame into the chain's writable buffers.</summary>
@@ -384,6 +359,6 @@ public sealed class NetQueuePair
             }
             offset -= d.Length;
         }
-        throw new VirtioDeviceException("receive chain shorter than the header");
+        throw new VirtioDeviceException(VirtioError.BadChainForQueue, "receive chain shorter than the header");
     }
 }

@@ -1,47 +1,48 @@
 using System.Buffers.Binary;
 using MiniVmm.Memory;
-using MiniVmm.Virtio.Net.Control;
 using MiniVmm.Rss;
+using MiniVmm.Virtio.Net.Control;
 using MiniVmm.Virtio.Queues;
 
 namespace MiniVmm.Virtio.Net;
 
 /// <summary>
-/// The virtio-net device (virtio 1.2 §5.1): feature offer, device configuration, the queue pairs
-/// (receiveq k = 2k, transmitq k = 2k+1) and the control queue. Holds the one current RSS
-/// configuration and the number of active pairs, and tells subscribers when either changes.
+/// The virtio-net device (virtio 1.2 §5.1), the same under every transport: feature offer, device
+/// configuration, the queues and queue pairs (receiveq k = 2k, transmitq k = 2k+1), the control
+/// queue, and the one <see cref="SteeringState"/> in force. It never touches a thread, an fd or a
+/// transport: lifecycle events go to its <see cref="INetDeviceHost"/>, which runs the workers.
 /// </summary>
 public sealed class VirtioNetDevice : IVirtioDevice
 {
     /// <summary>Bytes of struct virtio_net_config up to supported_hash_types (§5.1.4).</summary>
     public const int ConfigBytes = 24;
 
+    /// <summary>The control queue's size (it carries one small command at a time).</summary>
+    public const ushort ControlQueueSize = 64;
+
     private const ushort StatusLinkUp = 1; // VIRTIO_NET_S_LINK_UP
 
-    private readonly IGuestMemory _memory;
     private readonly SplitQueue[] _queues;
     private readonly VirtioNetControlQueue _control;
+    private readonly INetDeviceHost _host;
     private IVirtioInterrupts? _interrupts;
-    private RssConfiguration? _rss;
-    private int _activePairs = 1;
+    private SteeringState _steering = SteeringState.Initial;
     private volatile bool _active;
     private volatile bool _linkUp = true;
     private ulong _features;
 
-    public VirtioNetDevice(VirtioNetOptions options, IGuestMemory memory)
+    public VirtioNetDevice(VirtioNetOptions options, INetDeviceHost host)
     {
         options.Validate();
         Options = options;
-        _memory = memory;
+        _host = host;
         DeviceFeatures = OfferedFeatures(options);
         _queues = new SplitQueue[2 * options.QueuePairs + 1];
         for (int i = 0; i < _queues.Length; i++)
         {
-            _queues[i] = new SplitQueue(i == _queues.Length - 1 ? (ushort)64 : options.QueueSize);
+            _queues[i] = new SplitQueue(i == _queues.Length - 1 ? ControlQueueSize : options.QueueSize);
         }
-        Pairs = Enumerable.Range(0, options.QueuePairs)
-            .Select(i => new NetQueuePair(this, i, _queues[2 * i], _queues[2 * i + 1]))
-            .ToArray();
+        Pairs = Enumerable.Range(0, options.QueuePairs).Select(i => new NetQueuePair(i, _queues[2 * i], _queues[2 * i + 1])).ToArray();
         _control = new VirtioNetControlQueue(this);
     }
 
@@ -55,40 +56,25 @@ public sealed class VirtioNetDevice : IVirtioDevice
 
     public int ConfigSizeBytes => ConfigBytes;
 
-    /// <summary>Every queue pair the device has (max_virtqueue_pairs); only the first <see cref="ActivePairs"/> are in use.</summary>
+    /// <summary>Every queue pair the device has (max_virtqueue_pairs).</summary>
     public IReadOnlyList<NetQueuePair> Pairs { get; }
 
     /// <summary>Features the driver accepted, valid while <see cref="IsActive"/>.</summary>
     public ulong NegotiatedFeatures => Interlocked.Read(ref _features);
 
-    /// <summary>DRIVER_OK was set and no reset or NEEDS_RESET happened since.</summary>
+    /// <summary>DRIVER_OK was set and no reset or DEVICE_NEEDS_RESET happened since.</summary>
     public bool IsActive => _active;
 
-    /// <summary>Pairs in use: 1 after reset, then VQ_PAIRS_SET or RSS_CONFIG's max_tx_vq (§5.1.6.5.5).</summary>
-    public int ActivePairs => Volatile.Read(ref _activePairs);
+    /// <summary>The transport's notifications, for the workers (set by <see cref="Bind"/>).</summary>
+    public IVirtioInterrupts Interrupts => _interrupts ?? throw new InvalidOperationException("device not bound to a transport");
 
-    /// <summary>The RSS or hash configuration in force; null while hashing is off (the state after reset).</summary>
-    public RssConfiguration? CurrentRss => Volatile.Read(ref _rss);
+    /// <summary>Where received packets go now; swapped whole by the control queue, read by the workers.</summary>
+    public SteeringState Steering => Volatile.Read(ref _steering);
 
-    /// <summary>The control queue's index: 2N, N = max pairs once MQ or RSS is negotiated, else 1 (§5.1.2).</summary>
-    public int ControlQueueIndex => HasAny(VirtioNetFeature.Mq, VirtioNetFeature.Rss) ? 2 * Pairs.Count : 2;
+    public bool LinkUp => _linkUp;
 
-    /// <summary>Computes hash reports when VIRTIO_NET_F_HASH_REPORT is negotiated; set by the machine.</summary>
-    public IRxHashProvider? HashProvider { get; set; }
-
-    /// <summary>Raised (on the control queue's thread) after a new RSS/hash configuration took effect, or null on reset.</summary>
-    public event Action<RssConfiguration?>? RssChanged;
-
-    /// <summary>Raised after the number of active pairs changed (the TAP back end attaches or detaches queues).</summary>
-    public event Action<int>? ActivePairsChanged;
-
-    /// <summary>Raised after DRIVER_OK, with the negotiated features (the back end sets its offloads).</summary>
-    public event Action<ulong>? Activated;
-
-    /// <summary>Raised when the driver reset the device (workers go idle until the next activation).</summary>
-    public event Action? WasReset;
-
-    internal IVirtioInterrupts Interrupts => _interrupts ?? throw new InvalidOperationException("device not bound to a transport");
+    /// <summary>The control queue's index: 2N, N = max pairs once MQ or RSS is negotiated, else 2 (§5.1.2).</summary>
+    public int ControlQueueIndex => HasFeature(VirtioNetFeature.Mq) || HasFeature(VirtioNetFeature.Rss) ? 2 * Pairs.Count : 2;
 
     public void Bind(IVirtioInterrupts interrupts) => _interrupts = interrupts;
 
@@ -109,10 +95,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
         return !(Has(VirtioNetFeature.Mq) || Has(VirtioNetFeature.Rss)) || Has(VirtioNetFeature.CtrlVq);
     }
 
-    /// <summary>
-    /// Which pair a queue belongs to under the negotiated features, false for the control queue
-    /// (the machine registers a pair's kick eventfd only for its data queues, after <see cref="Activated"/>).
-    /// </summary>
+    /// <summary>Which pair a queue belongs to under the negotiated features; false for the control queue.</summary>
     public bool TryGetPairOfQueue(int queueIndex, out int pair, out bool isReceive)
     {
         pair = queueIndex / 2;
@@ -146,88 +129,69 @@ public sealed class VirtioNetDevice : IVirtioDevice
         _linkUp = up;
         if (_active)
         {
-            Interrupts.SignalConfigurationChange();
+            _interrupts?.SignalConfigurationChange();
         }
     }
 
     public void Activate(ulong negotiatedFeatures)
     {
         Interlocked.Exchange(ref _features, negotiatedFeatures);
+        foreach (SplitQueue q in _queues)
+        {
+            q.SetFeatures(negotiatedFeatures);
+        }
         foreach (NetQueuePair pair in Pairs)
         {
             pair.Configure(negotiatedFeatures);
         }
+        Volatile.Write(ref _steering, SteeringState.Initial);
         _active = true;
-        Activated?.Invoke(negotiatedFeatures);
+        _host.Activated(negotiatedFeatures);
     }
 
     public void Reset()
     {
         _active = false;
+        _host.Stopped(); // no worker touches a queue or the steering state past this line
         foreach (NetQueuePair pair in Pairs)
         {
-            pair.ResetPair(); // waits for a running batch to finish
+            pair.Reset();
         }
-        _control.Reset();
         Interlocked.Exchange(ref _features, 0);
-        SetRss(null);
-        SetActivePairs(1);
-        WasReset?.Invoke();
+        Volatile.Write(ref _steering, SteeringState.Initial);
+    }
+
+    public void Halt()
+    {
+        _active = false;
+        _host.Stopped();
     }
 
     public void NotifyQueue(int queueIndex)
     {
-        // Data queues are kicked through the transport's QueueNotified event (or an ioeventfd);
-        // the control queue is handled right here, on the notifying vCPU.
-        if (_active && queueIndex == ControlQueueIndex)
+        if (_active)
         {
-            ProcessControlQueue();
+            _host.Notified(queueIndex);
         }
     }
 
-    /// <summary>Answers every pending control command (for a machine that wires the control queue to an eventfd).</summary>
-    public void ProcessControlQueue() => Guard(() => _control.Process(_memory, _queues[ControlQueueIndex]));
+    public void SetBusMaster(bool enabled) => _host.BusMasterChanged(enabled);
 
-    internal void SetRss(RssConfiguration? configuration)
+    /// <summary>Answers every pending control command; run by the control queue's worker.</summary>
+    public ControlOutcome ProcessControlQueue(IGuestMemory memory) =>
+        _active ? _control.Process(memory, _queues[ControlQueueIndex], ControlQueueIndex) : default;
+
+    /// <summary>Asks the host to steer as <paramref name="next"/> says; only on success does it become the state in force.</summary>
+    internal string? TryApplySteering(RssConfiguration? configuration, int pairs)
     {
-        if (!ReferenceEquals(Interlocked.Exchange(ref _rss, configuration), configuration))
+        var next = new SteeringState(configuration, pairs, Steering.Generation + 1);
+        string? error = _host.ApplySteering(next);
+        if (error is null)
         {
-            RssChanged?.Invoke(configuration);
+            Volatile.Write(ref _steering, next);
         }
+        return error;
     }
-
-    internal void SetActivePairs(int pairs)
-    {
-        if (Interlocked.Exchange(ref _activePairs, pairs) != pairs)
-        {
-            ActivePairsChanged?.Invoke(pairs);
-        }
-    }
-
-    /// <summary>The device boundary: a protocol violation marks NEEDS_RESET instead of leaving the device (§2.1.2).</summary>
-    internal void Guard(Action work)
-    {
-        if (!_active)
-        {
-            return;
-        }
-        try
-        {
-            work();
-        }
-        catch (VirtioDeviceException e)
-        {
-            Fail(e.Message);
-        }
-    }
-
-    internal void Fail(string reason)
-    {
-        _active = false;
-        Interrupts.MarkNeedsReset(reason);
-    }
-
-    private bool HasAny(int a, int b) => HasFeature(a) || HasFeature(b);
 
     private static ulong OfferedFeatures(VirtioNetOptions o)
     {

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using MiniVmm.Rss;
+
 namespace MiniVmm.Virtio.Net;
 
 /// <summary>
@@ -15,6 +18,10 @@ public static class VirtioNetHeader
 
     public const int FlagsOffset = 0;
     public const int GsoTypeOffset = 1;
+    public const int HdrLenOffset = 2;
+    public const int GsoSizeOffset = 4;
+    public const int CsumStartOffset = 6;
+    public const int CsumOffsetOffset = 8;
     public const int NumBuffersOffset = 10;
     public const int HashValueOffset = 12;
     public const int HashReportOffset = 16;
@@ -30,4 +37,9 @@ public static class VirtioNetHeader
     public const byte GsoUdp = 3;
     public const byte GsoTcpV6 = 4;
     public const byte GsoEcn = 0x80;
+
+    /// <summary>hash_value and hash_report of a 20-byte header (what a kernel that hashes wrote there).</summary>
+    public static RxHash ReadHash(ReadOnlySpan<byte> header) => new(
+        BinaryPrimitives.ReadUInt32LittleEndian(header[HashValueOffset..]),
+        (VirtioNetHashReport)BinaryPrimitives.ReadUInt16LittleEndian(header[HashReportOffset..]));
 }

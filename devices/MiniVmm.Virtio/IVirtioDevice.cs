@@ -33,7 +33,7 @@ public interface IVirtioDevice
 
     void WriteConfig(int offset, ReadOnlySpan<byte> data);
 
-    /// <summary>The driver set DRIVER_OK with these features (§3.1.1 step 8): start using the queues.</summary>
+    /// <summary>The driver set DRIVER_OK with these features (§3.1.1 step 8): apply them to the queues (EVENT_IDX, INDIRECT_DESC) and start using them.</summary>
     void Activate(ulong negotiatedFeatures);
 
     /// <summary>The driver wrote 0 to device_status (§2.4): forget everything the driver set up.</summary>
@@ -41,4 +41,13 @@ public interface IVirtioDevice
 
     /// <summary>The driver notified a queue through a BAR write (no ioeventfd registered for it).</summary>
     void NotifyQueue(int queueIndex);
+
+    /// <summary>
+    /// The transport set DEVICE_NEEDS_RESET (a queue failed or the driver broke the protocol): stop
+    /// using every queue until <see cref="Reset"/>. May be called on a worker thread of the device.
+    /// </summary>
+    void Halt();
+
+    /// <summary>PCI Bus Master Enable changed: while it is clear the device must not touch guest memory.</summary>
+    void SetBusMaster(bool enabled);
 }

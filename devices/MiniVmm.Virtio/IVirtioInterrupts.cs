@@ -1,8 +1,9 @@
 namespace MiniVmm.Virtio;
 
 /// <summary>
-/// What a device asks of its transport: interrupts and the error state. The virtio-pci transport
-/// implements it; device code calls it from worker threads.
+/// What a device's queues ask of the transport: notifications and failure reports. The virtio-pci
+/// transport implements it with MSI-X; a vhost-user back end with the front end's call and error
+/// fds. Called from worker threads; must not block.
 /// </summary>
 public interface IVirtioInterrupts
 {
@@ -13,8 +14,8 @@ public interface IVirtioInterrupts
     void SignalConfigurationChange();
 
     /// <summary>
-    /// Sets DEVICE_NEEDS_RESET and, if DRIVER_OK is set, sends a configuration change notification
-    /// (§2.1.2). The device stops using its queues until the driver resets it.
+    /// A queue or the device failed (§2.1.2): virtio-pci sets DEVICE_NEEDS_RESET and, if DRIVER_OK is
+    /// set, sends a configuration change notification. The failed queue is not used until the driver resets the device.
     /// </summary>
-    void MarkNeedsReset(string reason);
+    void MarkNeedsReset(VirtioFailure failure);
 }

@@ -18,26 +18,34 @@ public sealed class EventFd : IDisposable
     public int Fd => Handle.Fd;
 
     /// <summary>Adds one to the counter, waking a reader.</summary>
-    public unsafe void Signal()
+    public void Signal() => Signal(Handle);
+
+    /// <summary>
+    /// Adds one to any eventfd given as a plain descriptor (a kick fd, or a socketpair end that stands
+    /// for one: exactly 8 bytes are written). EAGAIN means the counter is saturated: a wake-up is
+    /// already pending, which is all we want.
+    /// </summary>
+    public static void Signal(FileDescriptor fd)
     {
-        ulong one = 1;
-        long r;
-        do { r = LibC.write(Fd, &one, sizeof(ulong)); } while (r < 0 && LibC.errno == Errno.EINTR);
-        // EAGAIN means the counter is saturated: a wake-up is already pending, which is all we want.
-        if (r < 0 && LibC.errno != Errno.EAGAIN) throw SyscallException.FromErrno("eventfd write");
+        Span<byte> one = stackalloc byte[sizeof(ulong)];
+        BitConverter.TryWriteBytes(one, 1UL);
+        long r = FdIo.Write(fd, one, out int errno);
+        if (r < 0 && errno != Errno.EAGAIN) throw new SyscallException("eventfd write", errno);
     }
 
     /// <summary>Reads and clears the counter; returns 0 when nothing was pending (non-blocking).</summary>
-    public unsafe ulong Drain()
+    public ulong Drain() => Drain(Handle);
+
+    /// <summary>
+    /// Drains any non-blocking eventfd given as a plain descriptor (a vhost-user front end's kick fd):
+    /// returns the counter, 0 when nothing was pending or the fd is not readable as an eventfd.
+    /// </summary>
+    public static ulong Drain(FileDescriptor fd)
     {
-        ulong value = 0;
-        long r;
-        do { r = LibC.read(Fd, &value, sizeof(ulong)); } while (r < 0 && LibC.errno == Errno.EINTR);
-        if (r < 0)
-        {
-            return LibC.errno == Errno.EAGAIN ? 0UL : throw SyscallException.FromErrno("eventfd read");
-        }
-        return value;
+        Span<byte> value = stackalloc byte[sizeof(ulong)];
+        long r = FdIo.Read(fd, value, out int errno);
+        if (r == sizeof(ulong)) return BitConverter.ToUInt64(value);
+        return r < 0 && errno != Errno.EAGAIN ? throw new SyscallException("eventfd read", errno) : 0UL;
     }
 
     public void Dispose() => Handle.Dispose();

@@ -3,29 +3,34 @@ using MiniVmm.Native;
 namespace MiniVmm.HostNet.Software;
 
 /// <summary>
-/// The software back end's hand-off between queue-pair workers: one <see cref="PacketRing"/> per
-/// (source, target) pair, so each ring has exactly one producer and one consumer and no packet
-/// takes a lock, and one wake-up eventfd per target (watched by its <see cref="QueuePairWorker"/>),
-/// signalled only when a ring goes from empty to non-empty.
+/// The software back end's hand-over between queue-pair workers: one bounded <see cref="PacketRing"/>
+/// per destination pair, allocated when the first packet goes there, and one wake-up eventfd per
+/// destination (watched by its worker), signalled only when the ring goes from empty to non-empty.
+/// Several workers may hand packets to one destination, so producers take that ring's lock (short
+/// and per destination); the destination's worker consumes without one. A full ring drops the
+/// packet and counts it against the destination, as a NIC drops on a full queue: a destination that
+/// has no guest buffers loses its own packets, never another queue's.
 /// </summary>
 public sealed class SteeringExchange : IDisposable
 {
-    public const int DefaultRingBytes = 256 * 1024;
+    /// <summary>Enough for 40 full-size frames, or two 64 KiB ones, per destination.</summary>
+    public const int DefaultRingBytes = 128 * 1024;
 
-    private readonly PacketRing?[,] _rings;   // [source, target]; null on the diagonal
-    private readonly long[] _dropped;         // per source, written by that source's worker only
+    private readonly int _ringBytes;
+    private readonly PacketRing?[] _rings;
+    private readonly Lock[] _producerLocks;
+    private readonly long[] _dropped;
     private readonly EventFd[] _wakeups;
-    private readonly int[] _nextSource;       // per target, touched by that target's worker only
-    private long _oversized;
 
     public SteeringExchange(int queuePairs, int ringBytes = DefaultRingBytes)
     {
         if (queuePairs < 1) throw new ArgumentOutOfRangeException(nameof(queuePairs));
         QueuePairs = queuePairs;
-        _rings = new PacketRing?[queuePairs, queuePairs];
+        _ringBytes = ringBytes;
+        _rings = new PacketRing?[queuePairs];
+        _producerLocks = Enumerable.Range(0, queuePairs).Select(_ => new Lock()).ToArray();
         _dropped = new long[queuePairs];
         _wakeups = new EventFd[queuePairs];
-        _nextSource = new int[queuePairs];
         try
         {
             for (int t = 0; t < queuePairs; t++) _wakeups[t] = new EventFd();
@@ -35,37 +40,50 @@ public sealed class SteeringExchange : IDisposable
             Dispose();
             throw;
         }
-        for (int s = 0; s < queuePairs; s++)
-        for (int t = 0; t < queuePairs; t++)
-            if (s != t) _rings[s, t] = new PacketRing(ringBytes);
     }
 
     public int QueuePairs { get; }
 
-    /// <summary>The eventfd the worker of <paramref name="target"/> watches (its re-steer event).</summary>
+    /// <summary>The eventfd the worker of <paramref name="target"/> watches.</summary>
     public EventFd WakeupOf(int target) => _wakeups[target];
 
-    /// <summary>Packets dropped because a target's ring was full (a sum of per-source counters).</summary>
+    /// <summary>Packets dropped because <paramref name="target"/>'s ring was full.</summary>
+    public long DroppedFor(int target) => Interlocked.Read(ref _dropped[target]);
+
+    /// <summary>Packets dropped for every destination.</summary>
     public long DroppedPackets
     {
         get
         {
             long sum = 0;
-            for (int i = 0; i < _dropped.Length; i++) sum += Volatile.Read(ref _dropped[i]);
+            for (int t = 0; t < QueuePairs; t++) sum += DroppedFor(t);
             return sum;
         }
     }
 
+    /// <summary>True when nothing waits for <paramref name="target"/> (a snapshot, for its own worker).</summary>
+    public bool IsEmpty(int target) => _rings[target] is not PacketRing ring || ring.IsEmpty;
+
     /// <summary>
-    /// Called by the worker of <paramref name="source"/> only: hands a packet to <paramref name="target"/>'s
-    /// worker. False when the target's ring from this source is full: the packet is dropped, as a NIC drops on a full queue.
+    /// Hands a packet to <paramref name="target"/>'s worker (any worker may call, the target itself
+    /// included, to keep a packet while its guest has no buffers). False when that ring is full: dropped.
     /// </summary>
-    public bool Forward(int source, int target, ReadOnlySpan<byte> packet)
+    public bool Forward(int target, ReadOnlySpan<byte> packet)
     {
-        PacketRing ring = _rings[source, target] ?? throw new ArgumentException($"queue {source} cannot forward to itself");
-        if (!ring.TryWrite(packet, out bool consumerWasIdle))
+        bool written, consumerWasIdle;
+        lock (_producerLocks[target])
         {
-            Volatile.Write(ref _dropped[source], _dropped[source] + 1);
+            PacketRing? ring = _rings[target];
+            if (ring is null)
+            {
+                ring = new PacketRing(_ringBytes);
+                Volatile.Write(ref _rings[target], ring); // published whole to the consumer
+            }
+            written = ring.TryWrite(packet, out consumerWasIdle);
+        }
+        if (!written)
+        {
+            Interlocked.Increment(ref _dropped[target]);
             return false;
         }
         if (consumerWasIdle) _wakeups[target].Signal();
@@ -73,36 +91,30 @@ public sealed class SteeringExchange : IDisposable
     }
 
     /// <summary>
-    /// Called by the worker of <paramref name="target"/> only: copies the oldest waiting packet from
-    /// any source into <paramref name="destination"/> and returns its length, or 0 when nothing waits.
-    /// Sources are visited round-robin so one busy source cannot starve the others. A packet larger
-    /// than <paramref name="destination"/> is dropped and counted.
+    /// Called by the worker of <paramref name="target"/> only: copies the oldest waiting packet into
+    /// <paramref name="destination"/> and returns its length, or 0 when nothing waits. A packet larger
+    /// than the destination is dropped and counted.
     /// </summary>
     public int TryReceive(int target, Span<byte> destination)
     {
+        if (Volatile.Read(ref _rings[target]) is not PacketRing ring) return 0;
         for (int attempt = 0; attempt < 2; attempt++)
         {
-            for (int i = 0; i < QueuePairs; i++)
+            if (ring.TryPeek(out ReadOnlySpan<byte> packet))
             {
-                int s = _nextSource[target];
-                _nextSource[target] = s + 1 == QueuePairs ? 0 : s + 1;
-                PacketRing? ring = _rings[s, target];
-                if (ring is null || !ring.TryPeek(out ReadOnlySpan<byte> packet)) continue;
                 int length = packet.Length;
                 bool fits = length <= destination.Length;
                 if (fits) packet.CopyTo(destination);
                 ring.Release();
                 if (fits) return length;
-                Interlocked.Increment(ref _oversized);
+                Interlocked.Increment(ref _dropped[target]);
+                continue;
             }
             // The producer's fence pairs with this one: either we see its packet now, or it saw us idle and signalled.
             Interlocked.MemoryBarrier();
         }
         return 0;
     }
-
-    /// <summary>Packets dropped by <see cref="TryReceive"/> because they did not fit the destination.</summary>
-    public long OversizedPackets => Interlocked.Read(ref _oversized);
 
     public void Dispose()
     {

@@ -45,5 +45,6 @@ public sealed class BpfSteeringProbe : IBpfProbe, IDisposable
         _loaded = null;
     }
 
-    public bool KfuncExists(string name) => SteeringProbe.KernelFunctionExists(name, SteeringProbe.HashKfuncModules);
+    /// <summary>Looks in vmlinux BTF and in tun's module BTF (the hash kfuncs would live in tun, which may be a module).</summary>
+    public bool KfuncExists(string name) => SteeringProbe.KernelFunctionExists(name, SteeringKfuncs.Modules);
 }

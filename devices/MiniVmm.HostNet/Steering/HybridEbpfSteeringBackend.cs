@@ -1,7 +1,4 @@
-using MiniVmm.Bpf;
-using MiniVmm.Native;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Rss;
 
 namespace MiniVmm.HostNet.Steering;
 
@@ -14,48 +11,35 @@ namespace MiniVmm.HostNet.Steering;
 /// </summary>
 public sealed class HybridEbpfSteeringBackend : ISteeringBackend
 {
-    private readonly Tap _tap;
-    private readonly RssSteeringProgram _program;
-    private readonly object _lock = new();
+    private readonly TapPort[] _ports;
+    private readonly ISteeringProgramAttachment _program;
+    private readonly Lock _lock = new();
     private bool _attached;
+    private bool _disposed;
 
-    /// <param name="program">The loaded program (from our object, or from fds a parent passed); owned from now on.</param>
-    public HybridEbpfSteeringBackend(Tap tap, RssSteeringProgram program)
+    /// <param name="program">The plain steering program and its TAP; owned from now on.</param>
+    public HybridEbpfSteeringBackend(IReadOnlyList<TapQueue> queues, ISteeringProgramAttachment program)
     {
-        _tap = tap;
+        _ports = queues.Select(q => new TapPort(q)).ToArray();
         _program = program;
     }
 
     public SteeringBackendKind Kind => SteeringBackendKind.EbpfHybrid;
 
-    public IRxHashProvider? HashProvider => InProcessHashProvider.Instance;
-
+    /// <summary>True while the program is attached and picks every packet's queue.</summary>
     public bool Attached
     {
         get { lock (_lock) return _attached; }
     }
 
-    public INetBackendQueue PortOf(int pair) => _tap.Queues[pair];
+    public IPairPort PortOf(int pair) => _ports[pair];
 
-    public EventFd? WakeupOf(int pair) => null;
-
-    public void Configure(RssConfiguration? configuration, int activePairs)
+    public void Apply(SteeringState state)
     {
         lock (_lock)
         {
-            // TUNSETSTEERINGEBPF is per device: any queue fd sets it for all queues.
-            FileDescriptor anyQueue = _tap.Queues[0].Handle;
-            if (configuration is { SteeringEnabled: true })
-            {
-                _program.Configure(configuration);
-                if (!_attached) _program.AttachTo(anyQueue);
-                _attached = true;
-            }
-            else if (_attached)
-            {
-                RssSteeringProgram.DetachFrom(anyQueue);
-                _attached = false;
-            }
+            if (_disposed) return;
+            _attached = ProgramSteering.Apply(_program, _attached, state);
         }
     }
 
@@ -63,9 +47,10 @@ public sealed class HybridEbpfSteeringBackend : ISteeringBackend
     {
         lock (_lock)
         {
-            if (_attached && !_tap.IsDisposed) RssSteeringProgram.DetachFrom(_tap.Queues[0].Handle);
+            if (_disposed) return;
+            _disposed = true;
+            ProgramSteering.Release(_program, _attached);
             _attached = false;
-            _program.Dispose();
         }
     }
 }

@@ -1,27 +1,23 @@
-using MiniVmm.Native;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Rss;
 
 namespace MiniVmm.HostNet.Steering;
 
 /// <summary>
-/// A steering back end as the machine uses it (the table in ARCHITECTURE.md): which port each queue
-/// pair reads and writes, who computes the reported hash, and what to do when the guest changes
-/// its RSS configuration or number of queue pairs.
+/// A steering back end (the table in ARCHITECTURE.md): the port each queue pair reads and writes,
+/// and what it does when the guest changes where packets go. Who hashes for the report is each
+/// port's business (<see cref="INetBackendQueue.HashOf"/>): one path for every back end.
 /// </summary>
 public interface ISteeringBackend : IDisposable
 {
     SteeringBackendKind Kind { get; }
 
-    /// <summary>The back-end port of queue pair <paramref name="pair"/>.</summary>
-    INetBackendQueue PortOf(int pair);
+    /// <summary>The port of queue pair <paramref name="pair"/>.</summary>
+    IPairPort PortOf(int pair);
 
-    /// <summary>An extra wake-up the worker of <paramref name="pair"/> must watch (software re-steering), or null.</summary>
-    EventFd? WakeupOf(int pair);
-
-    /// <summary>The in-process hash for HASH_REPORT, used for packets whose port header is not <see cref="BackendHeader.HashFilled"/>; null when the kernel always fills it.</summary>
-    IRxHashProvider? HashProvider { get; }
-
-    /// <summary>The guest set a new RSS/hash configuration (null: off) or number of queue pairs.</summary>
-    void Configure(RssConfiguration? configuration, int activePairs);
+    /// <summary>
+    /// The guest's steering changed (one call per accepted control command; <see cref="SteeringState.Initial"/>
+    /// at activation and reset). The TAP's attached queues already match <see cref="SteeringState.Pairs"/>.
+    /// Throws on a host failure (a BPF map update, an ioctl); the caller then restores the previous state.
+    /// </summary>
+    void Apply(SteeringState state);
 }

@@ -1,34 +1,37 @@
 using MiniVmm.Native;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Rss;
 
 namespace MiniVmm.HostNet.Steering;
 
 /// <summary>
 /// Kernel steering: the tun driver hashes every packet, picks its queue from the guest's table and
 /// writes hash_value / hash_report into the 20-byte vnet header (TUNSETVNETHDRSZ 20), so worker k
-/// only sees pair k's packets and the VMM hashes nothing (<see cref="HashProvider"/> is null). Every
-/// RSS_CONFIG / HASH_CONFIG goes to the kernel as it is (<see cref="IKernelRss"/>); no configuration
-/// turns kernel RSS off. Needs the unmerged tun hashing series: no kernel we can run has it.
+/// only sees pair k's packets and the VMM hashes nothing (the ports read the header). Every
+/// RSS_CONFIG / HASH_CONFIG goes to the kernel as it is (<see cref="IKernelRss"/>). Needs the
+/// unmerged tun hashing series: no kernel we can run has it.
 /// </summary>
 public sealed class KernelSteeringBackend : ISteeringBackend
 {
     private readonly IKernelRss _kernel;
     private readonly bool _reportHash;
-    private readonly HashFilledQueue[] _ports;
+    private readonly TapPort[] _ports;
     private readonly Lock _lock = new();
     private bool _disposed;
 
     /// <param name="queues">The TAP's queues, already at 20-byte vnet headers.</param>
     /// <param name="kernel">The tun hashing ioctls (or a fake).</param>
     /// <param name="reportHash">The device offers HASH_REPORT: ask the kernel to fill the hash (harmless when the guest declines).</param>
-    public KernelSteeringBackend(IReadOnlyList<INetBackendQueue> queues, IKernelRss kernel, bool reportHash)
+    public KernelSteeringBackend(IReadOnlyList<TapQueue> queues, IKernelRss kernel, bool reportHash)
     {
+        if (queues.FirstOrDefault(q => q.HeaderBytes != VirtioNetHeader.HashBytes) is TapQueue narrow)
+        {
+            throw new ArgumentException($"the kernel fills the hash in 20-byte vnet headers; queue {narrow.Index} has {narrow.HeaderBytes}", nameof(queues));
+        }
         _kernel = kernel;
         _reportHash = reportHash;
-        // The kernel fills the hash whenever hashing is configured; with none, it leaves the fields and
-        // the device, which clears them before each read, reports NONE.
-        _ports = queues.Select(q => new HashFilledQueue(q, hashFilled: true)).ToArray();
+        // The kernel fills the hash whenever hashing is configured; with none, it leaves the fields,
+        // which the port clears before each read: the report is then NONE.
+        _ports = queues.Select(q => new TapPort(q) { KernelFillsHash = true }).ToArray();
         // Start from "off": an attached TAP may still hold an earlier user's RSS configuration.
         _kernel.Disable();
     }
@@ -47,24 +50,20 @@ public sealed class KernelSteeringBackend : ISteeringBackend
 
     public SteeringBackendKind Kind => SteeringBackendKind.Kernel;
 
-    public IRxHashProvider? HashProvider => null;
-
-    public INetBackendQueue PortOf(int pair) => _ports[pair];
-
-    public EventFd? WakeupOf(int pair) => null;
+    public IPairPort PortOf(int pair) => _ports[pair];
 
     /// <summary>
     /// RSS_CONFIG: TUNSETVNETREPORTINGRSS (or TUNSETVNETRSS without hash report); HASH_CONFIG:
-    /// TUNSETVNETREPORTINGAUTOMQ; null (reset): off. The kernel applies "% active queues" itself, and
-    /// the machine attaches and detaches TAP queues for the pair count, so <paramref name="activePairs"/> needs nothing here.
+    /// TUNSETVNETREPORTINGAUTOMQ; none (reset): off. The kernel applies "% active queues" itself over
+    /// the queues attached for <see cref="SteeringState.Pairs"/>.
     /// </summary>
-    public void Configure(RssConfiguration? configuration, int activePairs)
+    public void Apply(SteeringState state)
     {
         lock (_lock)
         {
             if (_disposed) return;
-            if (configuration is null) _kernel.Disable();
-            else _kernel.Configure(configuration, _reportHash);
+            if (state.Configuration is null) _kernel.Disable();
+            else _kernel.Configure(state.Configuration, _reportHash);
         }
     }
 

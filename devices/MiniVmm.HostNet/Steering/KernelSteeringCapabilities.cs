@@ -40,13 +40,11 @@ public sealed class KernelSteeringCapabilities : ISteeringCapabilities
     public ProbeResult EbpfSteering { get; }
 
     /// <summary>TUNGETVNETHASHTYPES (v12 of the series) on a bound TAP fd.</summary>
-    public static unsafe ProbeResult ProbeTunHashing(FileDescriptor tapQueue)
+    public static ProbeResult ProbeTunHashing(FileDescriptor tapQueue)
     {
-        uint types = 0;
-        // Safe: the request writes one u32 into the local (and an unknown request writes nothing).
-        int r = Ioctl.TryInvoke(tapQueue, TunIoctl.TUNGETVNETHASHTYPES, &types, out int errno);
+        bool answered = TunDevice.TryGetVnetHashTypes(tapQueue, out uint types, out int errno);
         string ioctl = $"TUNGETVNETHASHTYPES (0x{TunIoctl.TUNGETVNETHASHTYPES:x8})";
-        if (r >= 0) return types != 0 ? ProbeResult.Yes($"{ioctl} answered hash types 0x{types:x}") : ProbeResult.No($"{ioctl} answered no hash types");
+        if (answered) return types != 0 ? ProbeResult.Yes($"{ioctl} answered hash types 0x{types:x}") : ProbeResult.No($"{ioctl} answered no hash types");
         return errno is Errno.EINVAL or Errno.ENOTTY
             ? ProbeResult.No($"{ioctl} answered {Errno.Name(errno)}: this kernel's tun has no virtio-net hashing")
             : ProbeResult.No($"{ioctl} answered {Errno.Name(errno)}");

@@ -13,7 +13,8 @@ public static class SteeringBackends
     public static ISteeringBackend Create(SteeringChoice choice, Tap tap, Func<RssSteeringProgram>? loadedProgram = null) => choice.Kind switch
     {
         SteeringBackendKind.Software => new SoftwareSteeringBackend(tap),
-        SteeringBackendKind.EbpfHybrid => new HybridEbpfSteeringBackend(tap, loadedProgram?.Invoke() ?? RssSteeringProgram.LoadEmbedded()),
+        SteeringBackendKind.EbpfHybrid => new HybridEbpfSteeringBackend(tap.Queues,
+            new TapSteeringProgram(tap, loadedProgram?.Invoke() ?? RssSteeringProgram.LoadEmbedded())),
         SteeringBackendKind.Kernel => KernelSteeringBackend.Create(tap, choice.HashReport),
         SteeringBackendKind.EbpfKfuncs => KfuncSteeringBackend.Create(tap, RssSteeringProgram.LoadEmbedded(withHashKfuncs: true)),
         _ => throw new ArgumentOutOfRangeException(nameof(choice), choice.Kind, "unknown steering back end"),

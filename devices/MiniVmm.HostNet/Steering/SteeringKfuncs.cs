@@ -11,4 +11,7 @@ public static class SteeringKfuncs
 
     /// <summary>Every kfunc the back end needs, all of which must exist.</summary>
     public static IReadOnlyList<string> Required { get; } = [SetVnetHash];
+
+    /// <summary>Modules whose BTF may hold the kfuncs besides vmlinux (tun may be a module).</summary>
+    public static IReadOnlyList<string> Modules { get; } = ["tun"];
 }

@@ -10,7 +10,7 @@ namespace MiniVmm.HostNet.Steering;
 /// tun driver through the v12 ioctls of the unmerged virtio-net hashing series (docs/STEERING.md).
 /// One call on any queue fd configures the whole device.
 /// </summary>
-public static unsafe class TunVnetHashing
+public static class TunVnetHashing
 {
     /// <summary>The key bytes always passed: the kernel reads as many as the enabled hash types need (at most 40).</summary>
     public const int KeyBytes = RssConfiguration.MaxKeyBytes;
@@ -46,21 +46,11 @@ public static unsafe class TunVnetHashing
             SetReportingAutomq(fd, reportHash ? (uint)config.HashTypes : 0);
             return;
         }
-        byte[] argument = RssArgument(config);
-        uint request = reportHash ? TunIoctl.TUNSETVNETREPORTINGRSS : TunIoctl.TUNSETVNETRSS;
-        fixed (byte* p = argument)
-        {
-            // Safe: the kernel reads the header, mask + 1 table entries and at most 40 key bytes, all inside the pinned array.
-            Ioctl.Invoke(fd, request, reportHash ? "TUNSETVNETREPORTINGRSS" : "TUNSETVNETRSS", p);
-        }
+        TunDevice.SetVnetRss(fd, RssArgument(config), reportHash);
     }
 
     /// <summary>Back to the kernel's own steering without hash report (a zero type mask clears the configuration).</summary>
-    public static void Disable(Tap tap) => SetReportingAutomq(tap.Queues[0].Handle, 0);
+    public static void Disable(Tap tap) => TunDevice.SetVnetReportingAutomq(tap.Queues[0].Handle, 0);
 
-    private static void SetReportingAutomq(FileDescriptor fd, uint types)
-    {
-        // Safe: the request reads one u32 from the local.
-        Ioctl.Invoke(fd, TunIoctl.TUNSETVNETREPORTINGAUTOMQ, "TUNSETVNETREPORTINGAUTOMQ", &types);
-    }
+    private static void SetReportingAutomq(FileDescriptor fd, uint types) => TunDevice.SetVnetReportingAutomq(fd, types);
 }

@@ -6,19 +6,18 @@ namespace MiniVmm.Virtio.Net.Control;
 
 /// <summary>
 /// Parses and validates struct virtio_net_rss_config and struct virtio_net_hash_config
-/// (virtio 1.2 §5.1.6.5.6.4, §5.1.6.5.7.1). Returns no configuration for anything invalid.
+/// (virtio 1.2 §5.1.6.5.6.4, §5.1.6.5.7.1). Returns no configuration for anything invalid. Whether
+/// the queues it names are enabled is the control queue's question (it knows the device's queues).
 /// </summary>
 internal static class RssCommandParser
 {
-    public readonly record struct Result(RssConfiguration? Configuration, int Pairs);
-
-    private static readonly Result Invalid = new(null, 0);
+    private static readonly RssConfiguration? Invalid = null;
 
     /// <summary>
     /// hash_types le32, indirection_table_mask le16, unclassified_queue le16,
     /// indirection_table[mask + 1] le16, max_tx_vq le16, hash_key_length u8, hash_key_data.
     /// </summary>
-    public static Result ParseRss(ReadOnlySpan<byte> data, int maxPairs)
+    public static RssConfiguration? ParseRss(ReadOnlySpan<byte> data, int maxPairs)
     {
         if (data.Length < 8)
         {
@@ -40,8 +39,10 @@ internal static class RssCommandParser
         }
         int maxTxVq = BinaryPrimitives.ReadUInt16LittleEndian(data[tableEnd..]);
         int keyLength = data[tableEnd + 2];
+        // max_tx_vq is how many transmit queues the driver may use: 1..max_virtqueue_pairs. Table entries
+        // and unclassified_queue must name receive queues the device has.
         if (data.Length < tableEnd + 3 + keyLength || maxTxVq < 1 || maxTxVq > maxPairs
-            || !KeyAndTypesValid(hashTypes, keyLength) || unclassified >= maxTxVq)
+            || !KeyAndTypesValid(hashTypes, keyLength) || unclassified >= maxPairs)
         {
             return Invalid;
         }
@@ -49,8 +50,7 @@ internal static class RssCommandParser
         for (int i = 0; i < tableLength; i++)
         {
             table[i] = BinaryPrimitives.ReadUInt16LittleEndian(data[(8 + 2 * i)..]);
-            // "A driver MUST fill the indirection_table array only with enabled receive virtqueues ids."
-            if (table[i] >= maxTxVq)
+            if (table[i] >= maxPairs)
             {
                 return Invalid;
             }
@@ -62,12 +62,13 @@ internal static class RssCommandParser
             IndirectionTable = table,
             UnclassifiedQueue = unclassified,
             SteeringEnabled = true,
+            MaxTxVq = (ushort)maxTxVq,
         };
-        return new Result(configuration, maxTxVq);
+        return configuration;
     }
 
     /// <summary>hash_types le32, reserved le16[4] (zero), hash_key_length u8, hash_key_data.</summary>
-    public static Result ParseHash(ReadOnlySpan<byte> data)
+    public static RssConfiguration? ParseHash(ReadOnlySpan<byte> data)
     {
         if (data.Length < 13)
         {
@@ -92,7 +93,7 @@ internal static class RssCommandParser
             UnclassifiedQueue = 0,
             SteeringEnabled = false,
         };
-        return new Result(configuration, 0);
+        return configuration;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using MiniVmm.Memory;
+using MiniVmm.Rss;
 using MiniVmm.Virtio.Queues;
 
 namespace MiniVmm.Virtio.Net.Control;
@@ -6,7 +7,8 @@ namespace MiniVmm.Virtio.Net.Control;
 /// <summary>
 /// Answers control commands (virtio 1.2 §5.1.6.5): each chain is class, command and
 /// command-specific data (device-readable, in any number of descriptors), then one
-/// device-writable ack byte. A rejected command answers VIRTIO_NET_ERR and changes nothing.
+/// device-writable ack byte. A command that is invalid, or that the host cannot carry out,
+/// answers VIRTIO_NET_ERR and changes nothing.
 /// </summary>
 internal sealed class VirtioNetControlQueue(VirtioNetDevice device)
 {
@@ -14,18 +16,19 @@ internal sealed class VirtioNetControlQueue(VirtioNetDevice device)
     private const int MaxCommandBytes = 1024;
 
     private readonly byte[] _command = new byte[MaxCommandBytes];
-    private readonly Lock _sync = new();
+    private string? _hostError;
 
-    public void Process(IGuestMemory memory, SplitQueue queue)
+    public ControlOutcome Process(IGuestMemory memory, SplitQueue queue, int queueIndex)
     {
-        lock (_sync)
+        int answered = 0, rejected = 0;
+        _hostError = null;
+        try
         {
-            int answered = 0;
             while (queue.TryPopChain(memory, out DescriptorChain chain))
             {
                 if (chain.WritableBytes < 1)
                 {
-                    throw new VirtioDeviceException($"control chain {chain.Head} has no room for the ack");
+                    throw new VirtioDeviceException(VirtioError.BadChainForQueue, $"control chain {chain.Head} has no room for the ack");
                 }
                 byte ack = VirtioNetCtrl.Err;
                 if (chain.ReadableBytes >= 2 && chain.ReadableBytes <= MaxCommandBytes)
@@ -36,24 +39,19 @@ internal sealed class VirtioNetControlQueue(VirtioNetDevice device)
                 chain.ScatterWritable(memory, [ack]);
                 queue.AddUsed(memory, chain.Head, 1);
                 answered++;
-            }
-            if (answered > 0)
-            {
-                queue.PublishUsed(memory);
-                if (queue.NeedsNotification(memory))
-                {
-                    device.Interrupts.SignalQueue(device.ControlQueueIndex);
-                }
+                if (ack != VirtioNetCtrl.Ok) rejected++;
             }
         }
-    }
-
-    /// <summary>Returns once no command is being answered (taking the lock is the wait).</summary>
-    public void Reset()
-    {
-        lock (_sync)
+        catch (VirtioDeviceException e)
         {
+            return new ControlOutcome(answered, rejected, false, _hostError, new VirtioFailure(queueIndex, e.Reason, $"controlq: {e.Message}"));
         }
+        if (answered == 0)
+        {
+            return default;
+        }
+        queue.PublishUsed(memory);
+        return new ControlOutcome(answered, rejected, queue.NeedsNotification(memory), _hostError);
     }
 
     private byte Execute(byte commandClass, byte command, ReadOnlySpan<byte> data)
@@ -67,8 +65,8 @@ internal sealed class VirtioNetControlQueue(VirtioNetDevice device)
         return command switch
         {
             VirtioNetCtrl.MqVqPairsSet when device.HasFeature(VirtioNetFeature.Mq) => SetPairs(data),
-            VirtioNetCtrl.MqRssConfig when device.HasFeature(VirtioNetFeature.Rss) => Apply(RssCommandParser.ParseRss(data, device.Pairs.Count), steering: true),
-            VirtioNetCtrl.MqHashConfig when device.HasFeature(VirtioNetFeature.HashReport) => Apply(RssCommandParser.ParseHash(data), steering: false),
+            VirtioNetCtrl.MqRssConfig when device.HasFeature(VirtioNetFeature.Rss) => SetRss(data),
+            VirtioNetCtrl.MqHashConfig when device.HasFeature(VirtioNetFeature.HashReport) => SetHash(data),
             _ => VirtioNetCtrl.Err,
         };
     }
@@ -87,25 +85,53 @@ internal sealed class VirtioNetControlQueue(VirtioNetDevice device)
         }
         // "the resulting device configuration is defined by the last command": automatic steering
         // replaces RSS, while a hash-only configuration stays.
-        if (device.CurrentRss is { SteeringEnabled: true })
-        {
-            device.SetRss(null);
-        }
-        device.SetActivePairs(pairs);
-        return VirtioNetCtrl.Ok;
+        RssConfiguration? current = device.Steering.Configuration;
+        return Commit(current is { SteeringEnabled: true } ? null : current, pairs);
     }
 
-    private byte Apply(RssCommandParser.Result result, bool steering)
+    private byte SetRss(ReadOnlySpan<byte> data)
     {
-        if (result.Configuration is null)
+        if (RssCommandParser.ParseRss(data, device.Pairs.Count) is not RssConfiguration config)
         {
             return VirtioNetCtrl.Err;
         }
-        if (steering)
+        // "A driver MUST fill the indirection_table array only with enabled receive virtqueues ids."
+        // The receive queues the driver set up and enabled are what counts: max_tx_vq tells the device
+        // how many transmit queues the driver may use (Linux 6.1 sends 1 there on a one-CPU guest
+        // whatever `ethtool -L` did), so it decides nothing about receive.
+        int highest = config.UnclassifiedQueue;
+        foreach (ushort queue in config.IndirectionTable)
         {
-            device.SetActivePairs(result.Pairs);
+            highest = Math.Max(highest, queue);
         }
-        device.SetRss(result.Configuration);
-        return VirtioNetCtrl.Ok;
+        if (!ReceiveQueuesEnabled(highest + 1))
+        {
+            return VirtioNetCtrl.Err;
+        }
+        return Commit(config, highest + 1);
+    }
+
+    /// <summary>§5.1.6.5.6.4: HASH_CONFIG sets hashing for the report only; the queue choice stays automatic.</summary>
+    private byte SetHash(ReadOnlySpan<byte> data) =>
+        RssCommandParser.ParseHash(data) is RssConfiguration config ? Commit(config, device.Steering.Pairs) : VirtioNetCtrl.Err;
+
+    private bool ReceiveQueuesEnabled(int pairs)
+    {
+        for (int k = 0; k < pairs; k++)
+        {
+            if (!device.Pairs[k].RxQueue.IsEnabled) return false;
+        }
+        return true;
+    }
+
+    private byte Commit(RssConfiguration? configuration, int pairs)
+    {
+        string? error = device.TryApplySteering(configuration, pairs);
+        if (error is null)
+        {
+            return VirtioNetCtrl.Ok;
+        }
+        _hostError = error;
+        return VirtioNetCtrl.Err;
     }
 }

@@ -5,8 +5,10 @@ namespace MiniVmm.Virtio.Pci;
 /// <summary>
 /// The MSI-X table and pending bit array (PCI Local Bus 3.0 §6.8.2): 16-byte entries of message
 /// address, data and vector control; a vector that fires while masked (entry or function mask)
-/// sets its pending bit and is sent when unmasked. A lock guards the entries because vCPUs
-/// program them while workers signal.
+/// sets its pending bit and is sent when unmasked. vCPUs program entries while workers signal:
+/// a signal holds the read side of a lock until its message went out, and every change of a mask
+/// takes the write side, so a mask can never slip between "unmasked" and the send (the message
+/// would go to a route KVM no longer has and be lost: PCI requires it to stay pending).
 /// </summary>
 internal sealed class MsixTable
 {
@@ -16,7 +18,7 @@ internal sealed class MsixTable
     private readonly IMsiInterrupts _msi;
     private readonly byte[] _table;
     private readonly ulong[] _pending;
-    private readonly Lock _sync = new();
+    private readonly ReaderWriterLockSlim _sync = new(LockRecursionPolicy.NoRecursion);
     private bool _enabled;
     private bool _functionMask;
 
@@ -39,12 +41,13 @@ internal sealed class MsixTable
 
     public int PbaBytes => _pending.Length * 8;
 
-    public bool Enabled { get { lock (_sync) { return _enabled; } } }
+    public bool Enabled => Volatile.Read(ref _enabled);
 
     /// <summary>Message Control bits 15 (enable) and 14 (function mask) changed.</summary>
     public void SetControl(bool enabled, bool functionMask)
     {
-        lock (_sync)
+        _sync.EnterWriteLock();
+        try
         {
             bool changed = enabled != _enabled || functionMask != _functionMask;
             _enabled = enabled;
@@ -58,13 +61,22 @@ internal sealed class MsixTable
                 }
             }
         }
+        finally
+        {
+            _sync.ExitWriteLock();
+        }
     }
 
     public void ReadTable(int offset, Span<byte> data)
     {
-        lock (_sync)
+        _sync.EnterReadLock();
+        try
         {
             RegisterWindow.Read(_table, offset, data);
+        }
+        finally
+        {
+            _sync.ExitReadLock();
         }
     }
 
@@ -75,26 +87,28 @@ internal sealed class MsixTable
         {
             return;
         }
-        lock (_sync)
+        _sync.EnterWriteLock();
+        try
         {
             data.CopyTo(_table.AsSpan(offset));
             int vector = offset / EntryBytes;
             ConfigureLocked(vector);
             DeliverPendingLocked(vector);
         }
+        finally
+        {
+            _sync.ExitWriteLock();
+        }
     }
 
     public void ReadPba(int offset, Span<byte> data)
     {
-        lock (_sync)
+        Span<byte> bytes = stackalloc byte[_pending.Length * 8];
+        for (int i = 0; i < _pending.Length; i++)
         {
-            Span<byte> bytes = stackalloc byte[_pending.Length * 8];
-            for (int i = 0; i < _pending.Length; i++)
-            {
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes[(i * 8)..], _pending[i]);
-            }
-            RegisterWindow.Read(bytes, offset, data);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes[(i * 8)..], Volatile.Read(ref _pending[i]));
         }
+        RegisterWindow.Read(bytes, offset, data);
     }
 
     /// <summary>Sends a vector, or marks it pending while masked; ignores vectors outside the table.</summary>
@@ -104,7 +118,9 @@ internal sealed class MsixTable
         {
             return;
         }
-        lock (_sync)
+        // Signals run concurrently with each other (read side); a mask change waits for them.
+        _sync.EnterReadLock();
+        try
         {
             if (!_enabled)
             {
@@ -112,14 +128,18 @@ internal sealed class MsixTable
             }
             if (_functionMask || IsMaskedLocked(vector))
             {
-                _pending[vector / 64] |= 1UL << (vector % 64);
+                Interlocked.Or(ref _pending[vector / 64], 1UL << (vector % 64));
                 return;
             }
+            _msi.Signal(vector);
         }
-        _msi.Signal(vector);
+        finally
+        {
+            _sync.ExitReadLock();
+        }
     }
 
-    public bool IsPending(int vector) { lock (_sync) { return (_pending[vector / 64] & (1UL << (vector % 64))) != 0; } }
+    public bool IsPending(int vector) => (Volatile.Read(ref _pending[vector / 64]) & (1UL << (vector % 64))) != 0;
 
     private bool IsMaskedLocked(int vector) =>
         (BinaryPrimitives.ReadUInt32LittleEndian(_table.AsSpan(vector * EntryBytes + 12)) & VectorControlMask) != 0;
@@ -135,9 +155,8 @@ internal sealed class MsixTable
     private void DeliverPendingLocked(int vector)
     {
         ulong bit = 1UL << (vector % 64);
-        if (_enabled && !_functionMask && !IsMaskedLocked(vector) && (_pending[vector / 64] & bit) != 0)
+        if (_enabled && !_functionMask && !IsMaskedLocked(vector) && (Interlocked.And(ref _pending[vector / 64], ~bit) & bit) != 0)
         {
-            _pending[vector / 64] &= ~bit;
             _msi.Signal(vector);
         }
     }

@@ -133,7 +133,7 @@ internal sealed class VirtioPciCommonConfig(IVirtioDevice device, IGuestMemory m
         }
         if (q.TryEnable(memory) is string error)
         {
-            interrupts.MarkNeedsReset($"queue {_queueSelect}: {error}");
+            interrupts.MarkNeedsReset(new VirtioFailure(_queueSelect, VirtioError.BadRingAddress, error));
         }
     }
 
@@ -146,6 +146,17 @@ internal sealed class VirtioPciCommonConfig(IVirtioDevice device, IGuestMemory m
         }
         var old = Status;
         var requested = (VirtioDeviceStatus)value;
+        const VirtioDeviceStatus driverBits = VirtioDeviceStatus.Acknowledge | VirtioDeviceStatus.Driver
+            | VirtioDeviceStatus.FeaturesOk | VirtioDeviceStatus.DriverOk;
+        if ((old & ~requested & driverBits) != 0)
+        {
+            // §2.1.2/§3.1.1: the driver only ever adds status bits until it resets the device by writing 0.
+            // Clearing one on a live device (to renegotiate, say, without MQ, which would move the control
+            // queue under a running worker) is a driver error: the device stops and asks for a reset.
+            interrupts.MarkNeedsReset(new VirtioFailure(null, VirtioError.BadDeviceStatus,
+                $"driver cleared status bits {old & ~requested & driverBits} without a reset"));
+            return;
+        }
         if ((requested & VirtioDeviceStatus.FeaturesOk) != 0 && (old & VirtioDeviceStatus.FeaturesOk) == 0 && !FeaturesAcceptable())
         {
             // §3.1.1 step 6: the device leaves FEATURES_OK clear when it cannot accept the subset.
@@ -168,7 +179,7 @@ internal sealed class VirtioPciCommonConfig(IVirtioDevice device, IGuestMemory m
         {
             if ((requested & VirtioDeviceStatus.FeaturesOk) == 0)
             {
-                interrupts.MarkNeedsReset("DRIVER_OK without FEATURES_OK");
+                interrupts.MarkNeedsReset(new VirtioFailure(null, VirtioError.BadDeviceStatus, "DRIVER_OK without FEATURES_OK"));
                 return;
             }
             if ((requested & VirtioDeviceStatus.DeviceNeedsReset) != 0)
@@ -176,10 +187,6 @@ internal sealed class VirtioPciCommonConfig(IVirtioDevice device, IGuestMemory m
                 // Broken during set-up (e.g. a bad queue): stay inactive and tell the driver now (§2.1.2).
                 interrupts.SignalConfigurationChange();
                 return;
-            }
-            foreach (SplitQueue q in device.Queues)
-            {
-                q.SetFeatures(_driverFeatures);
             }
             device.Activate(_driverFeatures);
         }

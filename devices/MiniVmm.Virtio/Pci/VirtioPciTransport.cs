@@ -13,6 +13,7 @@ namespace MiniVmm.Virtio.Pci;
 public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
 {
     private const ushort CommandMemory = 1 << 1;
+    private const ushort CommandBusMaster = 1 << 2;
     private const ushort MsixEnable = 1 << 15;
     private const ushort MsixFunctionMask = 1 << 14;
 
@@ -24,7 +25,8 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
     private PciBar[] _bars = [];
     private int _isr;
     private long _ignoredNotifications;
-    private string? _lastError;
+    private VirtioFailure? _lastFailure;
+    private readonly Lock _failureLock = new();
 
     public VirtioPciTransport(IVirtioDevice device, IMsiInterrupts msi, IGuestMemory memory, GuestAddress barAddress)
     {
@@ -38,15 +40,15 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
 
     public event Action? BarsChanged;
 
-    /// <summary>Raised (on the calling thread) when a notify write arrives through <see cref="WriteBar"/>.</summary>
-    public event Action<int>? QueueNotified;
-
     /// <summary>Raised when the device enters DEVICE_NEEDS_RESET, with the reason (for the log).</summary>
-    public event Action<string>? NeedsReset;
+    public event Action<VirtioFailure>? NeedsReset;
 
     public ushort Command => _config.Read16(PciConfigSpace.CommandOffset);
 
     public bool MemoryEnabled => (Command & CommandMemory) != 0;
+
+    /// <summary>Bus Master Enable: while clear the device must not access guest memory (PCI 3.0 §6.2.2).</summary>
+    public bool BusMasterEnabled => (Command & CommandBusMaster) != 0;
 
     public IReadOnlyList<PciBar> Bars => Volatile.Read(ref _bars);
 
@@ -58,7 +60,10 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
     public ulong DriverFeatures => _common.DriverFeatures;
 
     /// <summary>Why the device last entered DEVICE_NEEDS_RESET, if it did.</summary>
-    public string? LastError => Volatile.Read(ref _lastError);
+    public VirtioFailure? LastFailure
+    {
+        get { lock (_failureLock) return _lastFailure; }
+    }
 
     /// <summary>Notify writes the transport refused (unknown or disabled queue, or before DRIVER_OK).</summary>
     public long IgnoredNotifications => Interlocked.Read(ref _ignoredNotifications);
@@ -145,6 +150,10 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
         {
             AccessThroughPciCfg(write: true);
         }
+        if (((oldCommand ^ Command) & CommandBusMaster) != 0)
+        {
+            _device.SetBusMaster(BusMasterEnabled);
+        }
         if (oldCommand != Command || oldBar != BarAddress)
         {
             OnBarsChanged();
@@ -208,14 +217,16 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
         SignalVector(_common.ConfigMsixVector);
     }
 
-    public void MarkNeedsReset(string reason)
+    public void MarkNeedsReset(VirtioFailure failure)
     {
-        Volatile.Write(ref _lastError, reason);
+        lock (_failureLock) _lastFailure = failure;
+        // §2.1.2: the device stops using its queues until the driver resets it.
+        _device.Halt();
         if (_common.SetNeedsReset())
         {
             SignalConfigurationChange();
         }
-        NeedsReset?.Invoke(reason);
+        NeedsReset?.Invoke(failure);
     }
 
     /// <summary>Whether a vector has its pending bit set (tests; the guest reads the PBA).</summary>
@@ -258,7 +269,6 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
             Interlocked.Increment(ref _ignoredNotifications);
             return;
         }
-        QueueNotified?.Invoke(queue);
         _device.NotifyQueue(queue);
     }
 

@@ -18,7 +18,7 @@ internal static class DescriptorWalk
         int size = queue.Size;
         if (head >= size)
         {
-            throw new VirtioDeviceException($"chain head {head} is outside the queue of {size}");
+            throw new VirtioDeviceException(VirtioError.DescriptorIndexOutOfRange, $"chain head {head} is outside the queue of {size}");
         }
         ReadOnlySpan<byte> table = RingAccess.Field(memory, queue.DescriptorTable, (ulong)size * DescriptorBytes);
         int count = 0;
@@ -28,18 +28,18 @@ internal static class DescriptorWalk
         {
             if (steps >= size)
             {
-                throw new VirtioDeviceException($"chain from head {head} is longer than the queue (a loop?)");
+                throw new VirtioDeviceException(VirtioError.ChainTooLong, $"chain from head {head} is longer than the queue (a loop?)");
             }
             ReadEntry(table, index, out ulong address, out uint length, out VirtqDescFlags flags, out ushort next);
             if ((flags & VirtqDescFlags.Indirect) != 0)
             {
                 if (!indirectAllowed)
                 {
-                    throw new VirtioDeviceException("indirect descriptor without VIRTIO_F_INDIRECT_DESC");
+                    throw new VirtioDeviceException(VirtioError.BadIndirectDescriptor, "indirect descriptor without VIRTIO_F_INDIRECT_DESC");
                 }
                 if ((flags & VirtqDescFlags.Next) != 0)
                 {
-                    throw new VirtioDeviceException("descriptor has both INDIRECT and NEXT");
+                    throw new VirtioDeviceException(VirtioError.BadIndirectDescriptor, "descriptor has both INDIRECT and NEXT");
                 }
                 WalkIndirect(memory, new GuestAddress(address), length, output, ref count, ref readable, ref writable);
                 break;
@@ -51,7 +51,7 @@ internal static class DescriptorWalk
             }
             if (next >= size)
             {
-                throw new VirtioDeviceException($"next {next} is outside the queue of {size}");
+                throw new VirtioDeviceException(VirtioError.DescriptorIndexOutOfRange, $"next {next} is outside the queue of {size}");
             }
             index = next;
         }
@@ -63,11 +63,11 @@ internal static class DescriptorWalk
     {
         if (tableBytes == 0 || tableBytes % DescriptorBytes != 0)
         {
-            throw new VirtioDeviceException($"indirect table length {tableBytes} is not a multiple of 16");
+            throw new VirtioDeviceException(VirtioError.BadIndirectDescriptor, $"indirect table length {tableBytes} is not a multiple of 16");
         }
         if (!memory.TryGetSpan(tableAddress, tableBytes, out Span<byte> table))
         {
-            throw new VirtioDeviceException($"indirect table {tableAddress}+{tableBytes} is outside guest memory");
+            throw new VirtioDeviceException(VirtioError.AddressOutsideMemory, $"indirect table {tableAddress}+{tableBytes} is outside guest memory");
         }
         int entries = (int)(tableBytes / DescriptorBytes);
         int index = 0;
@@ -75,13 +75,13 @@ internal static class DescriptorWalk
         {
             if (steps >= entries)
             {
-                throw new VirtioDeviceException("indirect chain loops");
+                throw new VirtioDeviceException(VirtioError.ChainTooLong, "indirect chain loops");
             }
             ReadEntry(table, index, out ulong address, out uint length, out VirtqDescFlags flags, out ushort next);
             if ((flags & VirtqDescFlags.Indirect) != 0)
             {
                 // §2.7.5.3.1: "The driver MUST NOT set the VIRTQ_DESC_F_INDIRECT flag within an indirect descriptor".
-                throw new VirtioDeviceException("indirect descriptor inside an indirect table");
+                throw new VirtioDeviceException(VirtioError.BadIndirectDescriptor, "indirect descriptor inside an indirect table");
             }
             Append(memory, output, ref count, ref readable, ref writable, address, length, flags);
             if ((flags & VirtqDescFlags.Next) == 0)
@@ -90,7 +90,7 @@ internal static class DescriptorWalk
             }
             if (next >= entries)
             {
-                throw new VirtioDeviceException($"indirect next {next} is outside the table of {entries}");
+                throw new VirtioDeviceException(VirtioError.DescriptorIndexOutOfRange, $"indirect next {next} is outside the table of {entries}");
             }
             index = next;
         }
@@ -102,11 +102,11 @@ internal static class DescriptorWalk
         if (count >= output.Length)
         {
             // §2.7.5.3.1 / §2.7.13.1: a chain is never longer than the queue size.
-            throw new VirtioDeviceException($"chain is longer than the queue size {output.Length}");
+            throw new VirtioDeviceException(VirtioError.ChainTooLong, $"chain is longer than the queue size {output.Length}");
         }
         if (!memory.IsValidRange(new GuestAddress(address), length))
         {
-            throw new VirtioDeviceException($"buffer 0x{address:x}+{length} is outside guest memory");
+            throw new VirtioDeviceException(VirtioError.AddressOutsideMemory, $"buffer 0x{address:x}+{length} is outside guest memory");
         }
         bool isWritable = (flags & VirtqDescFlags.Write) != 0;
         if (isWritable)
@@ -118,13 +118,13 @@ internal static class DescriptorWalk
             if (writable != 0)
             {
                 // §2.7.4.2: "The driver MUST place any device-writable descriptor elements after any device-readable descriptor elements."
-                throw new VirtioDeviceException("device-readable buffer after a device-writable one");
+                throw new VirtioDeviceException(VirtioError.BadChainLayout, "device-readable buffer after a device-writable one");
             }
             readable += length;
         }
         if (readable > uint.MaxValue || writable > uint.MaxValue)
         {
-            throw new VirtioDeviceException("chain length overflows 32 bits");
+            throw new VirtioDeviceException(VirtioError.BadChainLayout, "chain length overflows 32 bits");
         }
         output[count++] = new Descriptor(new GuestAddress(address), length, isWritable);
     }

@@ -16,7 +16,7 @@ internal static class RingAccess
     public static Span<byte> Field(IGuestMemory memory, GuestAddress address, ulong length) =>
         memory.TryGetSpan(address, length, out Span<byte> span)
             ? span
-            : throw new VirtioDeviceException($"ring field {address}+{length} is outside guest memory");
+            : throw new VirtioDeviceException(VirtioError.AddressOutsideMemory, $"ring field {address}+{length} is outside guest memory");
 
     public static ushort ReadU16(IGuestMemory memory, GuestAddress address) =>
         BinaryPrimitives.ReadUInt16LittleEndian(Field(memory, address, 2));

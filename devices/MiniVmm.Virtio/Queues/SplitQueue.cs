@@ -53,6 +53,23 @@ public sealed class SplitQueue
     /// <summary>The next available ring slot the device will read (last_avail_idx).</summary>
     public ushort NextAvail => _nextAvail;
 
+    /// <summary>The used index the device will publish next (its own copy of used->idx).</summary>
+    public ushort NextUsed => _nextUsed;
+
+    /// <summary>
+    /// Resumes an enabled queue where another device instance left it: vhost-user's SET_VRING_BASE
+    /// gives last_avail_idx, and used->idx is read back from guest memory (a back end that assumed 0
+    /// here broke every guest reboot in rust-vmm/vhost#180).
+    /// </summary>
+    public void SetBase(ushort nextAvail, ushort nextUsed)
+    {
+        _nextAvail = nextAvail;
+        _nextUsed = _signalledUsed = nextUsed;
+    }
+
+    /// <summary>used->idx as it is in guest memory (what a restarted device continues from).</summary>
+    public ushort ReadUsedIndex(IGuestMemory memory) => RingAccess.ReadU16(memory, DeviceArea + 2);
+
     /// <summary>Sets the size if it is a power of two no larger than the maximum; returns false otherwise.</summary>
     public bool TrySetSize(ushort size)
     {
@@ -191,7 +208,7 @@ public sealed class SplitQueue
         if (pending > Size)
         {
             // §2.7.13.3: the driver can never have more than Size entries outstanding.
-            throw new VirtioDeviceException($"avail idx {availIdx} is {pending} ahead of {_nextAvail}, more than queue size {Size}");
+            throw new VirtioDeviceException(VirtioError.AvailIndexAhead, $"avail idx {availIdx} is {pending} ahead of {_nextAvail}, more than queue size {Size}");
         }
         return pending != 0;
     }

@@ -21,13 +21,16 @@ public sealed class FakeGuestNet : IDisposable
     private readonly EventFdMsi _msi = new();
     private readonly VirtqueueDriver _rx, _tx;
     private readonly uint _expectedRxLength;
+    private readonly TapPort _port;
+    private readonly VirtioPciTransport _transport;
 
     /// <param name="tapQueue">The TAP queue the pair reads from and writes to.</param>
     /// <param name="frame">The frame the guest transmits (and the size it expects to receive).</param>
     public FakeGuestNet(TapQueue tapQueue, byte[] frame)
     {
-        var device = new VirtioNetDevice(new VirtioNetOptions { QueuePairs = 1, QueueSize = QueueSize }, _memory);
+        var device = new VirtioNetDevice(new VirtioNetOptions { QueuePairs = 1, QueueSize = QueueSize }, new FakeNetDeviceHost());
         var transport = new VirtioPciTransport(device, _msi, _memory, new GuestAddress(0xC000_0000));
+        _transport = transport;
         var driver = new VirtioPciDriver(transport, _memory);
         // §3.1.1: what a plain Linux driver takes here without MQ (one pair), no offloads, no MRG_RXBUF.
         ulong features = VirtioFeature.Bit(VirtioFeature.Version1) | VirtioFeature.Bit(VirtioNetFeature.Mac);
@@ -37,7 +40,7 @@ public sealed class FakeGuestNet : IDisposable
         driver.SetUpQueue(2, 64, 2);
         driver.EnableMsix(3);
         Pair = device.Pairs[0];
-        Pair.Backend = tapQueue; // the machine attaches TapQueue itself as the pair's back end
+        _port = new TapPort(tapQueue); // the port every kernel-steered back end gives the pair
         driver.DriverOk();
         if (!device.IsActive) throw new InvalidOperationException("the device did not accept DRIVER_OK");
 
@@ -73,15 +76,16 @@ public sealed class FakeGuestNet : IDisposable
         long received = 0;
         while (true)
         {
-            RxOutcome outcome = Pair.ProcessRx(_memory);
+            RxOutcome outcome = Pair.ProcessRx(_memory, _port, rss: null);
+            if (outcome.NeedsNotification) _transport.SignalQueue(Pair.RxQueueIndex); // as the pair's worker does
             while (_rx.TryTakeUsed(out uint id, out uint length))
             {
                 if (length != _expectedRxLength) BadRxLengths++;
                 _rx.Publish((ushort)id); // the guest recycles the buffer at once
                 received++;
             }
-            if (outcome == RxOutcome.BackendEmpty) return received;
-            if (outcome == RxOutcome.NotActive) throw new InvalidOperationException("the device stopped: " + outcome);
+            if (outcome.Stop == RxStop.BackendEmpty) return received;
+            if (outcome.Failure is not null) throw new InvalidOperationException("the device stopped: " + outcome.Failure);
         }
     }
 
@@ -91,7 +95,9 @@ public sealed class FakeGuestNet : IDisposable
         long sent = 0;
         while (sent < packets)
         {
-            if (Pair.ProcessTx(_memory) == 0 && !Device.IsActive) throw new InvalidOperationException("the device stopped");
+            TxOutcome outcome = Pair.ProcessTx(_memory, _port);
+            if (outcome.NeedsNotification) _transport.SignalQueue(Pair.TxQueueIndex);
+            if (outcome.Failure is not null) throw new InvalidOperationException("the device stopped: " + outcome.Failure);
             while (_tx.TryTakeUsed(out uint id, out _))
             {
                 _tx.Publish((ushort)id); // the guest queues the same frame again

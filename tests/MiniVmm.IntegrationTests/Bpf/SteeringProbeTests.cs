@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MiniVmm.Bpf;
+using MiniVmm.HostNet.Steering;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Native;
 using MiniVmm.Rss;
@@ -16,15 +17,16 @@ public sealed class SteeringProbeTests
     public void The_hash_kfuncs_of_docs_bpf_md_are_absent_from_this_kernel()
     {
         string doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "BPF.md"));
-        Assert.NotEmpty(SteeringProbe.HashKfuncNames);
-        foreach (string name in SteeringProbe.HashKfuncNames)
+        Assert.NotEmpty(SteeringKfuncs.Required);
+        using var probe = new BpfSteeringProbe();
+        foreach (string name in SteeringKfuncs.Required)
         {
             Assert.Contains(name, doc);
-            Assert.False(SteeringProbe.KernelFunctionExists(name, SteeringProbe.HashKfuncModules), name);
+            Assert.False(probe.KfuncExists(name), name);
         }
-        var outcome = SteeringProbe.HashKfuncs();
-        Assert.False(outcome.Available);
-        Assert.Contains("bpf_skb_set_vnet_hash", outcome.Detail);
+        var caps = new KernelSteeringCapabilities(probe);
+        Assert.False(caps.HashKfuncs.Available);
+        Assert.Contains("bpf_skb_set_vnet_hash", caps.HashKfuncs.Reason);
     }
 
     [HostFact(HostNeeds.Bpf)]
@@ -37,15 +39,17 @@ public sealed class SteeringProbeTests
     }
 
     [HostFact(HostNeeds.Bpf | HostNeeds.Tap)]
-    public void Load_and_attach_works_here_and_a_missing_object_says_why()
+    public void Load_and_attach_works_on_a_tap_and_an_fd_that_is_no_tap_says_why()
     {
-        SteeringProgramFixture.BuildObjects();
-        var works = SteeringProbe.LoadAndAttach(SteeringProgramFixture.PlainObject);
-        var missing = SteeringProbe.LoadAndAttach("/nonexistent/rss_steering.bpf.o");
+        using var probe = new BpfSteeringProbe();
+        using var tap = MiniVmm.HostNet.Tap.Create(MiniVmm.IntegrationTests.HostNet.TapTestKit.UniqueName(), 1);
+        ProbeResult works = probe.CanLoadAndAttach(tap.Queues[0].Handle);
+        using var notATap = new EventFd();
+        ProbeResult refused = probe.CanLoadAndAttach(notATap.Handle);
 
-        Assert.True(works.Available, works.Detail);
-        Assert.False(missing.Available);
-        Assert.Contains("/nonexistent/rss_steering.bpf.o", missing.Detail);
+        Assert.True(works.Available, works.Reason);
+        Assert.False(refused.Available);
+        Assert.Contains("TUNSETSTEERINGEBPF", refused.Reason);
     }
 
     [HostFact(HostNeeds.Bpf)]

@@ -5,6 +5,8 @@ using MiniVmm.Rss;
 using static MiniVmm.IntegrationTests.Bpf.SteeringCases;
 
 
+using MiniVmm.Virtio.Net;
+
 namespace MiniVmm.IntegrationTests.Bpf;
 
 /// <summary>
@@ -65,7 +67,7 @@ public sealed class SteeringTapTests
                 RssSteeringProgram.DetachFrom(tap.Queues[0].Handle);
             }
         }
-        Assert.False(Directory.Exists($"/sys/class/net/{name}"), $"{name} should be gone once its queue fds are closed");
+        MiniVmm.IntegrationTests.HostNet.TapTestKit.AssertRemoved(name);
     }
 
     private static Dictionary<uint, (int Queue, byte[] Frame)> ReadAll(Tap tap, int expected)
@@ -78,9 +80,10 @@ public sealed class SteeringTapTests
             bool any = false;
             for (int q = 0; q < tap.Queues.Count; q++)
             {
-                int n;
-                while ((n = tap.Queues[q].Read(buffer)) > 0)
+                BackendResult r;
+                while ((r = tap.Queues[q].Read(buffer)).Status == BackendStatus.Done)
                 {
+                    int n = r.Bytes;
                     any = true;
                     Assert.True(n >= Tap.VnetHeaderBytes, $"queue {q} returned {n} bytes, less than the vnet header");
                     byte[] frame = buffer[Tap.VnetHeaderBytes..n];

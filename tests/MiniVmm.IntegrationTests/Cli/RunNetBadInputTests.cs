@@ -18,7 +18,7 @@ public sealed class RunNetBadInputTests : IDisposable
 
     private static void AssertBadInput(MinivmmProcess.Result r, string tap, params string[] fragments)
     {
-        Assert.False(Directory.Exists($"/sys/class/net/{tap}"), $"TAP {tap} was left behind; {r}");
+        MiniVmm.IntegrationTests.HostNet.TapTestKit.AssertRemoved(tap);
         Assert.True(r.ExitCode == 2, $"expected exit 2 (bad input); {r}");
         Assert.True(r.Stdout.Length == 0, $"expected nothing on stdout; {r}");
         string line = Assert.Single(r.StderrLines);

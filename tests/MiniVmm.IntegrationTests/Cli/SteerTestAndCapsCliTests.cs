@@ -17,7 +17,7 @@ public sealed class SteerTestAndCapsCliTests
     {
         string tap = $"mvs{Random.Shared.Next(1_000_000, 9_999_999)}";
         MinivmmProcess.Result r = MinivmmProcess.Run(null, TimeSpan.FromSeconds(180), "steer-test", "--json", "--queues", "1", "--tap", tap);
-        Assert.False(Directory.Exists($"/sys/class/net/{tap}"), $"TAP {tap} was left behind");
+        MiniVmm.IntegrationTests.HostNet.TapTestKit.AssertRemoved(tap);
 
         using JsonDocument doc = JsonDocument.Parse(r.Stdout);
         JsonElement root = doc.RootElement;
@@ -50,7 +50,7 @@ public sealed class SteerTestAndCapsCliTests
     {
         string tap = $"mvs{Random.Shared.Next(1_000_000, 9_999_999)}";
         MinivmmProcess.Result r = MinivmmProcess.Run(null, TimeSpan.FromSeconds(180), "steer-test", "--json", "--queues", "1", "--frames", "3000", "--tap", tap);
-        Assert.False(Directory.Exists($"/sys/class/net/{tap}"), $"TAP {tap} was left behind");
+        MiniVmm.IntegrationTests.HostNet.TapTestKit.AssertRemoved(tap);
         using JsonDocument doc = JsonDocument.Parse(r.Stdout);
         JsonElement root = doc.RootElement;
         int frames = root.GetProperty("frames").GetInt32(), received = root.GetProperty("received").GetInt32();

@@ -24,7 +24,7 @@ public static class SteerTestFixture
         var log = new StringWriter();
         SteerTestRun run = configured is null ? new SteerTestRun(options, log) : new SteerTestRun(options, log) { CustomFlows = configured.CustomFlows };
         SteerTestResult result = run.Execute();
-        Assert.False(NetInterfaceExists(options.TapName!), $"TAP {options.TapName} was left behind");
+        MiniVmm.IntegrationTests.HostNet.TapTestKit.AssertRemoved(options.TapName!);
         return (result, run);
     }
 

@@ -39,7 +39,7 @@ public sealed class KernelHashBackendTests
             Assert.Contains(expected, lines[0]);
             Assert.NotEqual(0, p.ExitCode);
             Assert.Equal("", stdout.Result);
-            Assert.False(TapTestKit.InterfaceExists(tap), $"{tap} was left behind");
+            TapTestKit.AssertRemoved(tap);
         }
         finally
         {
@@ -55,7 +55,7 @@ public sealed class KernelHashBackendTests
         var e = Assert.Throws<SyscallException>(() => SteeringBackends.Create(choice, tap));
         Assert.Equal("TUNSETVNETREPORTINGAUTOMQ: EINVAL (22)", e.Message);
         Assert.Equal(12, TunDevice.GetVnetHeaderSize(tap.Queues[0].Handle));
-        Assert.Equal(BackendHeader.V1, tap.Queues[1].Header);
+        Assert.Equal(12, tap.Queues[1].HeaderBytes);
     }
 
     [HostFact(HostNeeds.Tap | HostNeeds.Bpf)]
@@ -65,7 +65,8 @@ public sealed class KernelHashBackendTests
         // The kfunc variant loads here: the weak kfunc resolves to 0 and the verifier drops the call.
         using var backend = KfuncSteeringBackend.Create(tap, RssSteeringProgram.LoadEmbedded(withHashKfuncs: true));
         Assert.Equal(20, TunDevice.GetVnetHeaderSize(tap.Queues[3].Handle));
-        Assert.Equal(BackendHeader.V1Hash, backend.PortOf(0).Header);
+        Assert.Equal(20, backend.PortOf(0).HeaderBytes);
+        Assert.False(Assert.IsType<TapPort>(backend.PortOf(0)).KernelFillsHash);
 
         var everythingToQueue2 = new RssConfiguration
         {
@@ -74,9 +75,9 @@ public sealed class KernelHashBackendTests
             IndirectionTable = [2, 2, 2, 2],
             UnclassifiedQueue = 2,
         };
-        backend.Configure(everythingToQueue2, 4);
+        backend.Apply(new SteeringState(everythingToQueue2, 4, 1));
         Assert.True(backend.Attached);
-        Assert.Equal(BackendHeader.V1HashFilled, backend.PortOf(2).Header);
+        Assert.True(Assert.IsType<TapPort>(backend.PortOf(2)).KernelFillsHash);
 
         TapTestKit.Drain(tap.Queues);
         using PacketInjector injector = PacketInjector.Open(tap.Name);
@@ -87,8 +88,8 @@ public sealed class KernelHashBackendTests
         Assert.Equal(Tap.VnetHashHeaderBytes + frame.Length, packet.Length);
         Assert.Equal(frame, packet[Tap.VnetHashHeaderBytes..]);
 
-        backend.Configure(null, 4);
+        backend.Apply(new SteeringState(null, 4, 2));
         Assert.False(backend.Attached);
-        Assert.Equal(BackendHeader.V1Hash, backend.PortOf(2).Header);
+        Assert.False(Assert.IsType<TapPort>(backend.PortOf(2)).KernelFillsHash);
     }
 }

@@ -1,159 +1,132 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using MiniVmm.HostNet;
 using MiniVmm.IntegrationTests.Infrastructure;
+using MiniVmm.Memory;
 using MiniVmm.Native;
+using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.IntegrationTests.HostNet;
 
-/// <summary>The per-pair worker thread against a real TAP queue and real eventfds.</summary>
+/// <summary>
+/// A queue pair's worker between a real TAP queue and a device over fake guest memory: it wakes on
+/// TAP readability and on kicks, on its own named thread, and stops promptly; an interface deleted
+/// under it is noticed once, without spinning.
+/// </summary>
 public sealed class QueuePairWorkerTests
 {
-    private sealed class RecordingHandler(TapQueue queue) : IQueuePairHandler
+    private static (NetTestRig Rig, DeviceWorkerContext Context) StartedDevice()
     {
-        public readonly BlockingCollection<string> Events = new();
-        public readonly ConcurrentBag<int> Threads = new();
-        public Action? OnTx;
-        private readonly byte[] _buffer = new byte[65536];
-
-        public void OnTapReadable()
-        {
-            Threads.Add(Environment.CurrentManagedThreadId);
-            int n;
-            while ((n = queue.Read(_buffer)) > 0)
-            {
-                uint? id = TapTestKit.FrameId(_buffer.AsSpan(Tap.VnetHeaderBytes, n - Tap.VnetHeaderBytes));
-                if (id is not null) Events.Add($"rx-frame {id}");
-            }
-        }
-
-        public void OnTapWritable() => Events.Add("writable");
-
-        public void OnRxKick() { Threads.Add(Environment.CurrentManagedThreadId); Events.Add("rx-kick"); }
-
-        public void OnTxKick() { OnTx?.Invoke(); Events.Add("tx-kick"); } // OnTx first: the test reads what it recorded after seeing the event
-
-        public void OnResteered() => Events.Add("resteer");
-
-        public string Next() => Events.TryTake(out string? e, TapTestKit.Timeout) ? e : "timeout";
+        var rig = new NetTestRig(new VirtioNetOptions { QueuePairs = 1 });
+        rig.Start(NetTestRig.BaseFeatures());
+        return (rig, new DeviceWorkerContext(rig.Memory, rig.Transport, rig.Device));
     }
 
     [HostFact(HostNeeds.Tap)]
-    public void Worker_WakesOnTapReadabilityAndKicks_OnItsOwnNamedThread_AndStopsPromptly()
+    public void The_worker_moves_packets_both_ways_on_its_own_named_thread_and_stops_promptly()
     {
-        using Tap tap = Tap.Create(TapTestKit.UniqueName(), 2);
-        tap.SetActiveQueues(1); // one attached queue: every injected frame goes to it
+        using Tap tap = Tap.Create(TapTestKit.UniqueName(), 1);
         TapTestKit.Drain(tap.Queues);
-        using EventFd rx = new(), tx = new(), resteer = new();
-        var handler = new RecordingHandler(tap.Queues[0]);
-        string? threadName = null;
-        handler.OnTx = () => threadName = Thread.CurrentThread.Name;
-        using var worker = new QueuePairWorker("net0-qp0", tap.Queues[0].Handle, rx, tx, handler, (_, e) => handler.Events.Add("broken " + e.Message), resteer);
-        rx.Signal();
-        rx.Signal(); // two kicks before the worker looks: one wake-up, one handler call
+        (NetTestRig rig, DeviceWorkerContext context) = StartedDevice();
+        using EventFd rxKick = new(), txKick = new();
+        var port = new CountingPort(new TapPort(tap.Queues[0]));
+        using var worker = new QueuePairWorker("net0-qp0", rig.Device.Pairs[0], port, context, rxKick.Handle, txKick.Handle);
+        var buffer = new GuestAddress(0x200000);
+        for (int i = 0; i < 8; i++) rig.Rx(0).AddChain((buffer + 0x1000UL * (ulong)i, 2048, true));
         worker.Start();
-        Assert.Equal("rx-kick", handler.Next());
 
         using PacketInjector injector = PacketInjector.Open(tap.Name);
-        injector.Send(TapTestKit.UdpFrame(5));
-        Assert.Equal("rx-frame 5", handler.Next());
-        tx.Signal();
-        Assert.Equal("tx-kick", handler.Next());
-        Assert.Equal("net0-qp0", threadName);
-        resteer.Signal();
-        Assert.Equal("resteer", handler.Next());
-        Assert.Equal(0UL, rx.Drain()); // the worker drained the kick before calling the handler
-        Assert.All(handler.Threads, id => Assert.Equal(worker.ThreadId, id));
+        byte[] frame = TapTestKit.UdpFrame(5);
+        injector.Send(frame);
+        Assert.True(RuntimeTestRig.WaitFor(() => Received(rig).Any(f => TapTestKit.FrameId(f) == 5)), "the frame did not reach the guest");
+
+        byte[] outgoing = TapTestKit.UdpFrame(6);
+        GuestAddress tx = rig.Driver.Allocate((ulong)(12 + outgoing.Length));
+        rig.Memory.Write(tx + 12, outgoing);
+        rig.Tx(0).AddChain((tx, (uint)(12 + outgoing.Length), false));
+        txKick.Signal();
+        var captured = new byte[2048];
+        bool seen = false;
+        for (long deadline = Environment.TickCount64 + 3000; !seen && Environment.TickCount64 < deadline;)
+        {
+            int n = injector.Capture(captured, TimeSpan.FromMilliseconds(200));
+            seen = n > 0 && TapTestKit.FrameId(captured.AsSpan(0, n)) == 6;
+        }
+        Assert.True(seen, "the guest's frame did not leave through the TAP");
+        Assert.True(RuntimeTestRig.WaitFor(() => rig.Tx(0).UsedIdx == 1));
+        Assert.Equal(["net0-qp0"], port.Threads.Distinct());
 
         var stopwatch = Stopwatch.StartNew();
         worker.Stop();
         Assert.True(stopwatch.ElapsedMilliseconds < 1000, $"Stop took {stopwatch.ElapsedMilliseconds} ms");
         Assert.False(worker.IsRunning);
-        Assert.Null(worker.Fault);
+        Assert.Null(worker.Failure);
         worker.Stop(); // idempotent
     }
 
     [HostFact(HostNeeds.Tap)]
-    public void HandlerThatThrows_EndsTheWorker_AndIsReported()
+    public void An_interface_deleted_under_the_worker_is_noticed_once_without_spinning()
     {
         using Tap tap = Tap.Create(TapTestKit.UniqueName(), 1);
-        using EventFd rx = new(), tx = new();
-        var handler = new RecordingHandler(tap.Queues[0]) { OnTx = () => throw new InvalidDataException("descriptor loop") };
-        var reported = new TaskCompletionSource<(QueuePairWorker, Exception)>();
-        using var worker = new QueuePairWorker("net0-qp0", tap.Queues[0].Handle, rx, tx, handler, (w, e) => reported.SetResult((w, e)));
-        worker.Start();
-
-        tx.Signal();
-
-        Assert.True(reported.Task.Wait(TapTestKit.Timeout));
-        (QueuePairWorker who, Exception what) = reported.Task.Result;
-        Assert.Same(worker, who);
-        Assert.Equal("descriptor loop", what.Message);
-        Assert.True(SpinWait.SpinUntil(() => !worker.IsRunning, TapTestKit.Timeout));
-        Assert.Same(what, worker.Fault);
-        worker.Stop(); // joining a dead worker returns at once
-    }
-
-    [HostFact(HostNeeds.Tap)]
-    public void WatchTap_StopsReadWakeups_AndWritableWakesOnceWhenAsked()
-    {
-        using Tap tap = Tap.Create(TapTestKit.UniqueName(), 1);
-        TapTestKit.Drain(tap.Queues);
-        using EventFd rx = new(), tx = new();
-        var handler = new RecordingHandler(tap.Queues[0]);
-        QueuePairWorker? self = null;
-        // A TX kick asks for TAP writability (as after a write that returned EAGAIN) and for no read wake-ups.
-        handler.OnTx = () => self!.WatchTap(readable: false, writable: true);
-        using var worker = new QueuePairWorker("net0-qp0", tap.Queues[0].Handle, rx, tx, handler, (_, e) => handler.Events.Add("broken " + e.Message));
-        self = worker;
-        worker.Start();
-
-        tx.Signal();
-        Assert.Equal("tx-kick", handler.Next());
-        Assert.Equal("writable", handler.Next()); // a TAP queue with room is writable at once; the interest is one-shot
-        Assert.True(SpinWait.SpinUntil(() => worker.TapInterest == (false, false), TapTestKit.Timeout));
-
-        using PacketInjector injector = PacketInjector.Open(tap.Name);
-        injector.Send(TapTestKit.UdpFrame(11));
-        Assert.False(handler.Events.TryTake(out string? unexpected, 300), $"got {unexpected} while reads were off");
-        worker.Stop();
-    }
-
-    [HostFact(HostNeeds.Tap)]
-    public void InterfaceDeletedUnderTheWorker_IsNoticedOnce_WithoutSpinning()
-    {
-        using Tap tap = Tap.Create(TapTestKit.UniqueName(), 1);
-        using EventFd rx = new(), tx = new();
-        int reads = 0;
-        var handler = new CountingHandler(() => Interlocked.Increment(ref reads));
-        using var worker = new QueuePairWorker("net0-qp0", tap.Queues[0].Handle, rx, tx, handler, (_, _) => { });
+        (NetTestRig rig, DeviceWorkerContext context) = StartedDevice();
+        using EventFd rxKick = new(), txKick = new();
+        var port = new CountingPort(new TapPort(tap.Queues[0]));
+        using var worker = new QueuePairWorker("net0-qp0", rig.Device.Pairs[0], port, context, rxKick.Handle, txKick.Handle);
+        rig.Rx(0).AddChain((new GuestAddress(0x200000), 2048, true));
         worker.Start();
 
         using (var ip = Process.Start("ip", $"link del {tap.Name}")) ip.WaitForExit();
-
-        Assert.True(SpinWait.SpinUntil(() => worker.TapGone, TapTestKit.Timeout));
-        int afterGone = Volatile.Read(ref reads);
-        Thread.Sleep(200);
-        Assert.Equal(afterGone, Volatile.Read(ref reads));
-        Assert.True(worker.IsRunning); // kicks still work; the device decides what a vanished TAP means
-        tx.Signal();
-        Assert.True(SpinWait.SpinUntil(() => handler.TxKicks == 1, TapTestKit.Timeout));
-        worker.Stop();
         Assert.False(TapTestKit.InterfaceExists(tap.Name));
+
+        // A read after the hang-up, then none: the worker stopped watching the fd instead of spinning on it.
+        Assert.True(RuntimeTestRig.WaitFor(() => port.Reads > 0));
+        int reads = port.Reads;
+        rxKick.Signal(); // one more pass over the receive side: one more read, answered "nothing"
+        Assert.True(RuntimeTestRig.WaitFor(() => port.Reads > reads));
+        int afterKick = port.Reads;
+        // The transmit side still works: a kick is served, and no read happens while it is.
+        GuestAddress tx = rig.Driver.Allocate(72);
+        rig.Tx(0).AddChain((tx, 72, false));
+        txKick.Signal();
+        Assert.True(RuntimeTestRig.WaitFor(() => rig.Tx(0).UsedIdx == 1));
+        Assert.Equal(afterKick, port.Reads);
+        Assert.True(worker.IsRunning);
+        Assert.False(rig.NeedsReset);
     }
 
-    private sealed class CountingHandler(Action onRead) : IQueuePairHandler
+    private static IEnumerable<byte[]> Received(NetTestRig rig)
     {
-        public int TxKicks;
+        var frames = new List<byte[]>();
+        while (rig.Rx(0).TryTakeUsed(out uint id, out uint length))
+        {
+            GuestAddress buffer = new(0x200000 + 0x1000UL * id);
+            frames.Add(rig.Memory.GetSpan(buffer + 12, length - 12).ToArray());
+        }
+        return frames;
+    }
 
-        public void OnTapReadable() => onRead();
+    /// <summary>Counts reads of the real port it wraps.</summary>
+    private sealed class CountingPort(TapPort inner) : IPairPort
+    {
+        private int _reads;
+        public int Reads => Volatile.Read(ref _reads);
+        public System.Collections.Concurrent.ConcurrentBag<string?> Threads { get; } = [];
+        public FileDescriptor Handle => inner.Handle;
+        public EventFd? Wakeup => null;
+        public bool ServesWhileStalled => false;
+        public int HeaderBytes => inner.HeaderBytes;
+        public BackendResult Read(Span<byte> packet)
+        {
+            Threads.Add(Thread.CurrentThread.Name);
+            Interlocked.Increment(ref _reads);
+            return inner.Read(packet);
+        }
 
-        public void OnTapWritable() { }
-
-        public void OnRxKick() { }
-
-        public void OnTxKick() => Interlocked.Increment(ref TxKicks);
-
-        public void OnResteered() { }
+        public BackendResult Write(ReadOnlySpan<byte> packet)
+        {
+            Threads.Add(Thread.CurrentThread.Name);
+            return inner.Write(packet);
+        }
+        public RxHash HashOf(ReadOnlySpan<byte> packet, MiniVmm.Rss.RssConfiguration configuration) => inner.HashOf(packet, configuration);
+        public void ServeWhileStalled(int budget) { }
     }
 }

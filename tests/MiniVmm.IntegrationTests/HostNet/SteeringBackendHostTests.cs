@@ -5,6 +5,7 @@ using MiniVmm.IntegrationTests.Bpf;
 using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Rss.Packets;
 using MiniVmm.Rss;
+using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.IntegrationTests.HostNet;
 
@@ -28,7 +29,7 @@ public sealed class SteeringBackendHostTests
     [InlineData(4)]
     [InlineData(8)]
     public void Ebpf_hybrid_back_end_puts_every_frame_on_its_table_queue(int queues) =>
-        Run(queues, tap => new HybridEbpfSteeringBackend(tap, RssSteeringProgram.LoadEmbedded()), SteeringBackendKind.EbpfHybrid);
+        Run(queues, Hybrid, SteeringBackendKind.EbpfHybrid);
 
     [HostTheory(HostNeeds.Tap)]
     [InlineData(1)]
@@ -54,11 +55,11 @@ public sealed class SteeringBackendHostTests
         {
             using ISteeringBackend backend = kind == SteeringBackendKind.Software
                 ? new SoftwareSteeringBackend(tap)
-                : new HybridEbpfSteeringBackend(tap, RssSteeringProgram.LoadEmbedded());
+                : Hybrid(tap);
             using PacketInjector injector = PacketInjector.Open(tap.Name);
             RssConfiguration config = Configuration(queues, i => (i * 5 + 3) % queues);
             tap.SetActiveQueues(active);
-            backend.Configure(config, active);
+            backend.Apply(new SteeringState(config, active, 1));
 
             List<Expected> frames = Frames(config, firstId: 1).Select(f => f with { Queue = f.Queue % active }).ToList();
             foreach (Expected f in frames) injector.Send(f.Frame);
@@ -67,8 +68,10 @@ public sealed class SteeringBackendHostTests
                 .Select(f => $"frame {f.Id} ({f.Kind}): port {(seen.TryGetValue(f.Id, out var got) ? got.Port : -1)}, expected {f.Queue}").ToList();
             Assert.True(wrong.Count == 0, $"{kind}: {wrong.Count} of {frames.Count} frames wrong:\n{string.Join("\n", wrong.Take(20))}");
         }
-        Assert.False(TapTestKit.InterfaceExists(name), $"{name} was left behind");
+        TapTestKit.AssertRemoved(name);
     }
+
+    private static ISteeringBackend Hybrid(Tap tap) => new HybridEbpfSteeringBackend(tap.Queues, new TapSteeringProgram(tap, RssSteeringProgram.LoadEmbedded()));
 
     /// <summary>
     /// The theories above cover ebpf-hybrid and software; a host whose probes offer another back end
@@ -95,17 +98,17 @@ public sealed class SteeringBackendHostTests
             using PacketInjector injector = PacketInjector.Open(tap.Name);
 
             RssConfiguration first = Configuration(queues, i => (i * 5 + 3) % queues);
-            backend.Configure(first, queues);
+            backend.Apply(new SteeringState(first, queues, 1));
             SendAndCheck(backend, injector, queues, first, firstId: 1);
 
             // A new RSS_CONFIG (another table and unclassified queue) must take effect for the next frames.
             RssConfiguration second = Configuration(queues, i => (queues - 1) - (i * 3 + 1) % queues) with { UnclassifiedQueue = 0 };
-            backend.Configure(second, queues);
+            backend.Apply(new SteeringState(second, queues, 2));
             SendAndCheck(backend, injector, queues, second, firstId: 10_001);
 
             if (backend is SoftwareSteeringBackend software) Assert.Equal(0, software.DroppedPackets);
         }
-        Assert.False(TapTestKit.InterfaceExists(name), $"{name} was left behind");
+        TapTestKit.AssertRemoved(name);
     }
 
     private static RssConfiguration Configuration(int queues, Func<int, int> entry) => new()
@@ -169,9 +172,10 @@ public sealed class SteeringBackendHostTests
             bool any = false;
             for (int k = 0; k < queues; k++)
             {
-                int n;
-                while ((n = backend.PortOf(k).Read(buffer)) > 0)
+                BackendResult r;
+                while ((r = backend.PortOf(k).Read(buffer)).Status == BackendStatus.Done)
                 {
+                    int n = r.Bytes;
                     any = true;
                     Assert.True(n >= Tap.VnetHeaderBytes, $"port {k} returned {n} bytes, less than a vnet header");
                     byte[] frame = buffer[Tap.VnetHeaderBytes..n];

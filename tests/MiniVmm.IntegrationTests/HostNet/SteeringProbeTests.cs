@@ -46,7 +46,7 @@ public sealed class SteeringProbeTests
 
         Assert.NotNull(bpf.AttachedTo);
         Assert.Matches("^mvprobe[0-9]+$", bpf.AttachedTo);
-        Assert.False(TapTestKit.InterfaceExists(bpf.AttachedTo!));
+        TapTestKit.AssertRemoved(bpf.AttachedTo!);
         Assert.Equal(SteeringKfuncs.Required, bpf.Looked);
         Assert.Equal(ProbeResult.No("bpf_skb_set_vnet_hash not in kernel BTF"), caps.HashKfuncs);
         Assert.True(caps.EbpfSteering.Available);

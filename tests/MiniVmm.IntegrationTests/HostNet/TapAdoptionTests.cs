@@ -33,7 +33,7 @@ public sealed class TapAdoptionTests
             tap?.Dispose();
             foreach (FileDescriptor f in parentFds) f.Dispose();
         }
-        Assert.False(TapTestKit.InterfaceExists(name));
+        TapTestKit.AssertRemoved(name);
     }
 
     [HostFact(HostNeeds.Tap)]

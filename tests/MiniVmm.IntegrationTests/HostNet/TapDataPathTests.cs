@@ -4,6 +4,8 @@ using MiniVmm.IntegrationTests.Infrastructure;
 using MiniVmm.Native;
 using MiniVmm.Native.Net;
 
+using MiniVmm.Virtio.Net;
+
 namespace MiniVmm.IntegrationTests.HostNet;
 
 /// <summary>Frames between the host (AF_PACKET on the interface) and the TAP's queue fds.</summary>
@@ -53,7 +55,7 @@ public sealed class TapDataPathTests
             byte[] frame = TapTestKit.UdpFrame(id: (uint)(100 + q));
             var packet = new byte[Tap.VnetHeaderBytes + frame.Length];
             frame.CopyTo(packet, Tap.VnetHeaderBytes);
-            Assert.True(tap.Queues[q].Write(packet));
+            Assert.Equal(BackendResult.Written, tap.Queues[q].Write(packet));
 
             Assert.Equal(frame, CaptureId(injector, (uint)(100 + q)));
         }
@@ -70,10 +72,8 @@ public sealed class TapDataPathTests
         BinaryPrimitives.WriteUInt16LittleEndian(packet.AsSpan(6), 60000); // csum_start far beyond the frame
         BinaryPrimitives.WriteUInt16LittleEndian(packet.AsSpan(8), 6);
 
-        Assert.True(tap.Queues[0].Write(packet));
-        Assert.Equal(1, tap.Queues[0].DroppedWrites);
-        Assert.True(tap.Queues[0].Write(packet.AsSpan(0, 4))); // shorter than the vnet header
-        Assert.Equal(2, tap.Queues[0].DroppedWrites);
+        Assert.Equal(BackendResult.Dropped(Errno.EINVAL), tap.Queues[0].Write(packet));
+        Assert.Equal(BackendResult.Dropped(Errno.EINVAL), tap.Queues[0].Write(packet.AsSpan(0, 4))); // shorter than the vnet header
     }
 
     [HostFact(HostNeeds.Tap)]

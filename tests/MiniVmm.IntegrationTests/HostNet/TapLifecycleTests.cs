@@ -29,7 +29,7 @@ public sealed class TapLifecycleTests
                 Assert.NotEqual(0, LibC.fcntl(q.Handle.Fd, LibC.F_GETFL) & LibC.O_NONBLOCK);
             }
         }
-        Assert.False(TapTestKit.InterfaceExists(name));
+        TapTestKit.AssertRemoved(name);
     }
 
     [HostFact(HostNeeds.Tap)]
@@ -44,7 +44,7 @@ public sealed class TapLifecycleTests
             throw new InvalidOperationException("boom");
         };
         Assert.Throws<InvalidOperationException>(failingUse);
-        Assert.False(TapTestKit.InterfaceExists(name));
+        TapTestKit.AssertRemoved(name);
         seen!.Dispose();
         Assert.True(seen.IsDisposed);
         Assert.Throws<ObjectDisposedException>(() => seen.SetActiveQueues(1));
@@ -57,7 +57,7 @@ public sealed class TapLifecycleTests
         Tap tap = Tap.Create(name, 4);
         Parallel.For(0, 8, _ => tap.Dispose());
         Assert.All(tap.Queues, q => Assert.True(q.Handle.IsClosed));
-        Assert.False(TapTestKit.InterfaceExists(name));
+        TapTestKit.AssertRemoved(name);
     }
 
     [HostFact(HostNeeds.Tap)]
@@ -69,7 +69,7 @@ public sealed class TapLifecycleTests
         Assert.All(tap.Queues, q => Assert.Equal(tap.Name, TunDevice.GetInterface(q.Handle).Name));
         string chosen = tap.Name;
         tap.Dispose();
-        Assert.False(TapTestKit.InterfaceExists(chosen));
+        TapTestKit.AssertRemoved(chosen);
     }
 
     [HostFact(HostNeeds.Tap)]
@@ -90,7 +90,7 @@ public sealed class TapLifecycleTests
         {
             TapTestKit.DeletePersistent(name);
         }
-        Assert.False(TapTestKit.InterfaceExists(name));
+        TapTestKit.AssertRemoved(name);
     }
 
     [HostFact(HostNeeds.Tap)]
@@ -116,7 +116,7 @@ public sealed class TapLifecycleTests
         string name = TapTestKit.UniqueName();
         var e = Assert.Throws<TapException>(() => Tap.Attach(name, 2));
         Assert.Equal($"tap={name}: no such interface", e.Message);
-        Assert.False(TapTestKit.InterfaceExists(name));
+        TapTestKit.AssertRemoved(name);
     }
 
     [HostFact(HostNeeds.Tap)]
@@ -134,7 +134,7 @@ public sealed class TapLifecycleTests
             using var fd = TunDevice.OpenQueue(name, TunFlags.Tap | TunFlags.NoPi, out _);
             TunDevice.SetPersist(fd, false);
         }
-        Assert.False(TapTestKit.InterfaceExists(name));
+        TapTestKit.AssertRemoved(name);
     }
 
     [HostTheory(HostNeeds.Tap)]
@@ -155,7 +155,7 @@ public sealed class TapLifecycleTests
         string name = TapTestKit.UniqueName();
         var e = Assert.Throws<TapException>(() => Tap.Create(name, queues));
         Assert.Equal($"queues={queues}: must be 1..256", e.Message);
-        Assert.False(TapTestKit.InterfaceExists(name));
+        TapTestKit.AssertRemoved(name);
     }
 
     [HostFact(HostNeeds.Tap)]

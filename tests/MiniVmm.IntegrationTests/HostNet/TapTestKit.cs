@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using MiniVmm.HostNet;
 using MiniVmm.Native;
 using MiniVmm.Native.Net;
+using MiniVmm.Virtio.Net;
 using Tmds.Linux;
 
 namespace MiniVmm.IntegrationTests.HostNet;
@@ -15,6 +16,36 @@ internal static class TapTestKit
     public static string UniqueName() => "mvt-" + Convert.ToHexString(Guid.NewGuid().ToByteArray(), 0, 4).ToLowerInvariant();
 
     public static bool InterfaceExists(string name) => Directory.Exists($"/sys/class/net/{name}");
+
+    /// <summary>
+    /// Proves a TAP is gone without racing the kernel: first that this process holds no fd of it any
+    /// more (tun's fdinfo names the interface: "iff:"), which is what MiniVmm controls; then that the
+    /// interface disappears within a bounded time (a child another test is forking may hold copies of
+    /// every fd until its exec closes them, O_CLOEXEC or not).
+    /// </summary>
+    public static void AssertRemoved(string name)
+    {
+        Assert.True(OpenTunFdsOf(name).Count == 0, $"this process still holds fds {string.Join(",", OpenTunFdsOf(name))} of {name}");
+        Assert.True(RuntimeTestRig.WaitFor(() => !InterfaceExists(name), 10_000), $"{name} was left behind");
+    }
+
+    /// <summary>The fds of this process that are queues of the TAP <paramref name="name"/>.</summary>
+    public static List<int> OpenTunFdsOf(string name)
+    {
+        var fds = new List<int>();
+        foreach (string info in Directory.GetFiles("/proc/self/fdinfo"))
+        {
+            try
+            {
+                if (File.ReadAllLines(info).Any(l => l.StartsWith("iff:") && l[4..].Trim() == name)) fds.Add(int.Parse(Path.GetFileName(info)));
+            }
+            catch (IOException)
+            {
+                // The fd closed while we looked: not held.
+            }
+        }
+        return fds;
+    }
 
     /// <summary>How many TX queues the kernel reports for the interface (tun sets real_num_tx_queues to its attached queues).</summary>
     public static int KernelQueueCount(string name) =>
@@ -70,8 +101,9 @@ internal static class TapTestKit
             bool any = false;
             foreach (TapQueue q in queues)
             {
-                int n = q.Read(buffer);
-                if (n == 0) continue;
+                BackendResult r = q.Read(buffer);
+                if (r.Status != BackendStatus.Done) continue;
+                int n = r.Bytes;
                 any = true;
                 if (n > headerBytes && FrameId(buffer.AsSpan(headerBytes, n - headerBytes)) == id) return (q.Index, buffer[..n]);
             }
@@ -84,7 +116,7 @@ internal static class TapTestKit
     public static void Drain(IReadOnlyList<TapQueue> queues)
     {
         var buffer = new byte[65536];
-        foreach (TapQueue q in queues) while (q.Read(buffer) > 0) { }
+        foreach (TapQueue q in queues) while (q.Read(buffer).Status == BackendStatus.Done) { }
     }
 
     /// <summary>Deletes an interface a test made persistent (TUNSETPERSIST 0 on a fresh fd), if it still exists.</summary>
@@ -103,10 +135,11 @@ internal static class TapTestKit
     }
 
     /// <summary>An fd that is certainly not a TAP queue: /dev/null. The caller closes it.</summary>
-    public static unsafe int OpenDevNull()
+    public static int OpenDevNull()
     {
-        byte* path = stackalloc byte[] { (byte)'/', (byte)'d', (byte)'e', (byte)'v', (byte)'/', (byte)'n', (byte)'u', (byte)'l', (byte)'l', 0 };
-        // Safe: path is a NUL-terminated local.
-        return LibC.open(path, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        FileDescriptor fd = FileDescriptor.Open("/dev/null", LibC.O_RDWR);
+        int number = fd.Fd;
+        fd.SetHandleAsInvalid(); // the number is the caller's to close now
+        return number;
     }
 }

@@ -19,6 +19,8 @@ public sealed class VirtioPciDriver
     {
         _pci = pci;
         Memory = memory;
+        // As Linux's pci_enable_device and pci_set_master: memory decoding and bus mastering on.
+        pci.WriteConfig(0x04, 2, 0x0006);
         int cap = (int)pci.ReadConfig(0x34, 1);
         for (int guard = 0; cap != 0 && guard < 48; guard++)
         {

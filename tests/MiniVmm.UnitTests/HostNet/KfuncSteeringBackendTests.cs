@@ -1,8 +1,9 @@
+using System.Buffers.Binary;
+using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
-using MiniVmm.Memory;
-using MiniVmm.UnitTests.VirtioNet;
-using MiniVmm.Virtio.Net;
+using MiniVmm.Native;
 using MiniVmm.Rss;
+using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.UnitTests.HostNet;
 
@@ -10,125 +11,120 @@ namespace MiniVmm.UnitTests.HostNet;
 /// The ebpf-kfuncs back end over a fake program: attached (and the hash taken from the header) only
 /// while the guest's configuration steers; otherwise detached and the hash computed in-process.
 /// </summary>
-public class KfuncSteeringBackendTests
+public sealed class KfuncSteeringBackendTests : IDisposable
 {
-    private static FakeNetBackendQueue[] Queues(int n) =>
-        Enumerable.Range(0, n).Select(_ => new FakeNetBackendQueue { Header = BackendHeader.V1Hash }).ToArray();
+    private readonly List<EventFd> _fds = [];
+
+    /// <summary>Queues over eventfds: these tests never read or write a packet.</summary>
+    private TapQueue[] Queues(int n, int headerBytes = 20) =>
+        Enumerable.Range(0, n).Select(k =>
+        {
+            var fd = new EventFd();
+            _fds.Add(fd);
+            return new TapQueue(k, fd.Handle, headerBytes);
+        }).ToArray();
+
+    public void Dispose()
+    {
+        foreach (EventFd fd in _fds) fd.Dispose();
+    }
+
+    private static SteeringState State(RssConfiguration? configuration, int pairs) => new(configuration, pairs, 1);
+
+    private static bool KernelFillsHash(ISteeringBackend backend, int pair) => Assert.IsType<TapPort>(backend.PortOf(pair)).KernelFillsHash;
 
     [Fact]
-    public void BeforeAnyConfiguration_NothingIsAttached_AndTheDeviceHashesItself()
+    public void Before_any_configuration_nothing_is_attached_and_the_ports_hash_in_process()
     {
         var program = new FakeSteeringProgram();
         using var backend = new KfuncSteeringBackend(Queues(2), program);
         Assert.Empty(program.Calls);
         Assert.Equal(SteeringBackendKind.EbpfKfuncs, backend.Kind);
-        Assert.Same(InProcessHashProvider.Instance, backend.HashProvider);
-        Assert.Equal(BackendHeader.V1Hash, backend.PortOf(1).Header);
+        Assert.False(KernelFillsHash(backend, 1));
+        Assert.Equal(20, backend.PortOf(1).HeaderBytes);
     }
 
     [Fact]
-    public void RssConfig_ConfiguresAndAttachesOnce_AndTheHeaderCarriesTheHash()
+    public void Rss_config_configures_and_attaches_once_and_the_header_carries_the_hash()
     {
         var program = new FakeSteeringProgram();
         using var backend = new KfuncSteeringBackend(Queues(4), program);
         RssConfiguration first = RssConfiguration.Spread(4), second = RssConfiguration.Spread(2);
-        backend.Configure(first, 4);
-        backend.Configure(second, 2);
+        backend.Apply(State(first, 4));
+        backend.Apply(State(second, 2));
         Assert.Equal(["configure", "attach", "configure"], program.Calls);
         Assert.Same(second, program.LastConfiguration);
         Assert.True(backend.Attached);
-        for (int k = 0; k < 4; k++) Assert.Equal(BackendHeader.V1HashFilled, backend.PortOf(k).Header);
+        for (int k = 0; k < 4; k++) Assert.True(KernelFillsHash(backend, k));
     }
 
     [Fact]
-    public void HashConfigOnly_DetachesTheProgram_AndTheDeviceHashesAgain()
+    public void Hash_config_only_detaches_the_program_and_the_ports_hash_again()
     {
         var program = new FakeSteeringProgram();
         using var backend = new KfuncSteeringBackend(Queues(2), program);
-        backend.Configure(RssConfiguration.Spread(2), 2);
-        backend.Configure(RssConfiguration.Spread(2) with { SteeringEnabled = false }, 2);
-        backend.Configure(null, 1);
+        backend.Apply(State(RssConfiguration.Spread(2), 2));
+        backend.Apply(State(RssConfiguration.Spread(2) with { SteeringEnabled = false }, 2));
+        backend.Apply(State(null, 1));
         Assert.Equal(["configure", "attach", "detach"], program.Calls);
         Assert.False(backend.Attached);
-        Assert.Equal(BackendHeader.V1Hash, backend.PortOf(0).Header);
+        Assert.False(KernelFillsHash(backend, 0));
     }
 
     [Fact]
-    public void Dispose_DetachesAndUnloads_Once()
+    public void Dispose_detaches_and_unloads_once()
     {
         var program = new FakeSteeringProgram();
         var backend = new KfuncSteeringBackend(Queues(1), program);
-        backend.Configure(RssConfiguration.Spread(1), 1);
+        backend.Apply(State(RssConfiguration.Spread(1), 1));
         backend.Dispose();
         backend.Dispose();
-        backend.Configure(RssConfiguration.Spread(1), 1);
+        backend.Apply(State(RssConfiguration.Spread(1), 1));
         Assert.Equal(["configure", "attach", "detach", "dispose"], program.Calls);
     }
 
     [Fact]
-    public void RefusesQueuesWith12ByteHeaders()
+    public void Refuses_queues_with_12_byte_headers()
     {
-        var queues = new[] { new FakeNetBackendQueue() };
-        Assert.Throws<ArgumentException>(() => new KfuncSteeringBackend(queues, new FakeSteeringProgram()));
-    }
-
-    /// <summary>Device and back end wired as the machine wires them: RssChanged to Configure, ports and hash provider.</summary>
-    private static (NetTestRig Rig, FakeNetBackendQueue[] Queues, KfuncSteeringBackend Backend) Wired()
-    {
-        var rig = new NetTestRig();
-        FakeNetBackendQueue[] queues = Queues(rig.Device.Pairs.Count);
-        var backend = new KfuncSteeringBackend(queues, new FakeSteeringProgram());
-        for (int k = 0; k < queues.Length; k++) rig.Device.Pairs[k].Backend = backend.PortOf(k);
-        rig.Device.HashProvider = backend.HashProvider;
-        rig.Device.RssChanged += config => backend.Configure(config, rig.Device.ActivePairs);
-        rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.HashReport, VirtioNetFeature.Rss));
-        return (rig, queues, backend);
+        Assert.Throws<ArgumentException>(() => new KfuncSteeringBackend(Queues(1, headerBytes: 12), new FakeSteeringProgram()));
     }
 
     [Fact]
-    public void WithTheDevice_UnderRssConfig_TheGuestSeesTheHashTheProgramStored()
+    public void Under_rss_config_the_port_reports_the_hash_the_program_stored()
     {
-        (NetTestRig rig, FakeNetBackendQueue[] queues, KfuncSteeringBackend backend) = Wired();
-        using (backend)
-        {
-            Assert.Equal(0, ControlQueueTests.SendRss(rig, (uint)VirtioNetHashTypes.TcpV4, 0, [0], 0, 1, RssConfiguration.DefaultKey.ToArray()));
-            queues[0].InjectWithHash(ToeplitzFrame(), 0x0BADF00D, (ushort)VirtioNetHashReport.TcpV4);
-            Assert.Equal((0x0BADF00Du, (ushort)2), ReceiveHash(rig, new GuestAddress(0x200000)));
-        }
+        using var backend = new KfuncSteeringBackend(Queues(1), new FakeSteeringProgram());
+        var config = RssConfiguration.Spread(1) with { HashTypes = VirtioNetHashTypes.TcpV4 };
+        backend.Apply(State(config, 1));
+        RxHash hash = backend.PortOf(0).HashOf(Packet(0x0BADF00D, VirtioNetHashReport.TcpV4), config);
+        Assert.Equal(new RxHash(0x0BADF00D, VirtioNetHashReport.TcpV4), hash);
     }
 
     [Fact]
-    public void WithTheDevice_UnderHashConfig_TheGuestSeesTheVmmsOwnHash()
+    public void Under_hash_config_the_port_ignores_the_header_and_hashes_itself()
     {
-        (NetTestRig rig, FakeNetBackendQueue[] queues, KfuncSteeringBackend backend) = Wired();
-        using (backend)
-        {
-            Assert.Equal(0, ControlQueueTests.SendHash(rig, (uint)VirtioNetHashTypes.TcpV4, RssConfiguration.DefaultKey.ToArray()));
-            // Bytes the kernel did not mean (the program is detached): the device must hash itself.
-            queues[0].InjectWithHash(ToeplitzFrame(), 0x0BADF00D, (ushort)VirtioNetHashReport.TcpV4);
-            // Published vector (toeplitz_msft.json): 66.9.149.187:2794 -> 161.142.100.80:1766, with TCP: 0x51ccc178.
-            Assert.Equal((0x51ccc178u, (ushort)2), ReceiveHash(rig, new GuestAddress(0x200000)));
-        }
+        using var backend = new KfuncSteeringBackend(Queues(1), new FakeSteeringProgram());
+        var config = RssConfiguration.Spread(1) with { HashTypes = VirtioNetHashTypes.TcpV4, SteeringEnabled = false };
+        backend.Apply(State(config, 1));
+        // Bytes the kernel did not mean (the program is detached).
+        RxHash hash = backend.PortOf(0).HashOf(Packet(0x0BADF00D, VirtioNetHashReport.TcpV4), config);
+        // Published vector (toeplitz_msft.json): 66.9.149.187:2794 -> 161.142.100.80:1766, with TCP: 0x51ccc178.
+        Assert.Equal(new RxHash(0x51ccc178, VirtioNetHashReport.TcpV4), hash);
     }
 
-    private static (uint, ushort) ReceiveHash(NetTestRig rig, GuestAddress buffer)
+    /// <summary>A 20-byte vnet header with the given hash fields, then the published TCP/IPv4 vector's frame.</summary>
+    private static byte[] Packet(uint hashValue, VirtioNetHashReport report)
     {
-        rig.Rx(0).AddChain((buffer, 1526, true));
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
-        Assert.True(rig.Rx(0).TryTakeUsed(out _, out _), "nothing delivered");
-        return (rig.Memory.ReadU32(buffer + 12), rig.Memory.ReadU16(buffer + 16));
-    }
-
-    private static byte[] ToeplitzFrame()
-    {
-        var f = new byte[14 + 20 + 20];
+        var p = new byte[20 + 14 + 20 + 20];
+        BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(12), hashValue);
+        BinaryPrimitives.WriteUInt16LittleEndian(p.AsSpan(16), (ushort)report);
+        Span<byte> f = p.AsSpan(20);
         f[12] = 0x08; // IPv4
         f[14] = 0x45;
         f[23] = 6; // TCP
-        new byte[] { 66, 9, 149, 187 }.CopyTo(f, 26);
-        new byte[] { 161, 142, 100, 80 }.CopyTo(f, 30);
+        new byte[] { 66, 9, 149, 187 }.CopyTo(f[26..]);
+        new byte[] { 161, 142, 100, 80 }.CopyTo(f[30..]);
         f[34] = 2794 >> 8; f[35] = 2794 & 0xFF;
         f[36] = 1766 >> 8; f[37] = 1766 & 0xFF;
-        return f;
+        return p;
     }
 }

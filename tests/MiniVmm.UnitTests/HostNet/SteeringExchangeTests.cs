@@ -1,4 +1,5 @@
 using MiniVmm.HostNet.Software;
+using MiniVmm.Native.Net;
 
 namespace MiniVmm.UnitTests.HostNet;
 
@@ -14,46 +15,67 @@ public sealed class SteeringExchangeTests
     }
 
     [Fact]
-    public void Forward_WakesTheTargetOnlyWhenItsRingWasEmpty_AndEachSourceStaysInOrder()
+    public void Forward_wakes_the_target_only_when_its_ring_was_empty_and_keeps_arrival_order()
     {
         using var exchange = new SteeringExchange(3, ringBytes: 1024);
-        Assert.True(exchange.Forward(0, 2, [1]));
-        Assert.True(exchange.Forward(0, 2, [2]));
-        Assert.True(exchange.Forward(1, 2, [3]));
-        Assert.Equal(2UL, exchange.WakeupOf(2).Drain()); // one per ring that went from empty to non-empty
+        Assert.True(exchange.Forward(2, [1]));
+        Assert.True(exchange.Forward(2, [2]));
+        Assert.True(exchange.Forward(2, [3]));
+        Assert.Equal(1UL, exchange.WakeupOf(2).Drain()); // the ring went from empty to non-empty once
         Assert.Equal(0UL, exchange.WakeupOf(1).Drain());
 
-        List<byte> got = ReceiveAll(exchange, 2);
-        Assert.Equal([1, 3, 2], got); // round-robin over sources, FIFO within a source
+        Assert.Equal([1, 2, 3], ReceiveAll(exchange, 2));
         Assert.Equal(0, exchange.TryReceive(2, new byte[8]));
+        Assert.True(exchange.IsEmpty(2));
     }
 
     [Fact]
-    public void A_packet_larger_than_the_destination_is_dropped_and_counted()
+    public void A_pair_can_keep_its_own_packets_for_later()
     {
         using var exchange = new SteeringExchange(2, ringBytes: 1024);
-        exchange.Forward(0, 1, new byte[32]);
-        exchange.Forward(0, 1, [8]);
-        Assert.Equal(1, exchange.TryReceive(1, new byte[16])); // the 32-byte packet is skipped, the next one fits
-        Assert.Equal(1, exchange.OversizedPackets);
+        Assert.True(exchange.IsEmpty(1));
+        Assert.True(exchange.Forward(1, [7]));
+        Assert.False(exchange.IsEmpty(1));
+        Assert.Equal([7], ReceiveAll(exchange, 1));
     }
 
     [Fact]
-    public void AFullRing_DropsAndCounts()
+    public void A_packet_larger_than_the_destination_is_dropped_and_counted_against_it()
+    {
+        using var exchange = new SteeringExchange(2, ringBytes: 1024);
+        exchange.Forward(1, new byte[32]);
+        exchange.Forward(1, [8]);
+        Assert.Equal(1, exchange.TryReceive(1, new byte[16])); // the 32-byte packet is skipped, the next one fits
+        Assert.Equal(1, exchange.DroppedFor(1));
+        Assert.Equal(0, exchange.DroppedFor(0));
+    }
+
+    [Fact]
+    public void A_full_ring_drops_and_counts_for_that_destination_only()
     {
         using var exchange = new SteeringExchange(2, ringBytes: 64);
         int accepted = 0;
-        for (int i = 0; i < 10; i++) if (exchange.Forward(1, 0, new byte[12])) accepted++;
+        for (int i = 0; i < 10; i++) if (exchange.Forward(0, new byte[12])) accepted++;
         Assert.Equal(4, accepted);
+        Assert.Equal(6, exchange.DroppedFor(0));
         Assert.Equal(6, exchange.DroppedPackets);
+        Assert.True(exchange.Forward(1, new byte[12]), "another destination still takes packets");
     }
 
     [Fact]
-    public void ForwardToItself_IsAProgrammingError() =>
-        Assert.Throws<ArgumentException>(() => { using var x = new SteeringExchange(2); x.Forward(1, 1, [0]); });
+    public void Rings_are_allocated_when_a_destination_first_gets_a_packet()
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        using var exchange = new SteeringExchange(16);
+        long idle = GC.GetAllocatedBytesForCurrentThread() - before;
+        exchange.Forward(3, [1]);
+        long oneRing = GC.GetAllocatedBytesForCurrentThread() - before - idle;
+        Assert.True(idle < 64 * 1024, $"{idle} bytes before any packet");
+        Assert.InRange(oneRing, SteeringExchange.DefaultRingBytes, SteeringExchange.DefaultRingBytes + 4096);
+    }
 
     [Fact]
-    public void ThreeProducersAndAConsumerThatSleepsOnTheEventfd_LoseNoWakeup()
+    public void Three_producers_and_a_consumer_that_sleeps_on_the_eventfd_lose_no_wakeup()
     {
         const int perProducer = 10_000;
         using var exchange = new SteeringExchange(4, ringBytes: 8192);
@@ -62,19 +84,20 @@ public sealed class SteeringExchangeTests
             for (int i = 0; i < perProducer; i++)
             {
                 byte[] packet = [(byte)s, .. BitConverter.GetBytes(i)];
-                while (!exchange.Forward(s, 0, packet)) Thread.Yield(); // full: retry (each refusal counts as a drop)
+                while (!exchange.Forward(0, packet)) Thread.Yield(); // full: retry (each refusal counts as a drop)
             }
         })).ToArray();
         var next = new int[4];
         int received = 0;
         foreach (Thread t in producers) t.Start();
         long deadline = Environment.TickCount64 + 30_000;
-        var poll = new Tmds.Linux.pollfd { fd = exchange.WakeupOf(0).Fd, events = (short)Tmds.Linux.LibC.POLLIN };
+        using var epoll = new Epoll();
+        epoll.Add(exchange.WakeupOf(0).Handle, EpollEvents.In, 1);
+        Span<EpollEvent> events = stackalloc EpollEvent[1];
         while (received < 3 * perProducer && Environment.TickCount64 < deadline)
         {
             // Sleep until woken, as the worker does in epoll; a lost wake-up shows as a 5 s stall and a failure.
-            // Safe: poll reads and writes the one local pollfd.
-            unsafe { Assert.Equal(1, Tmds.Linux.LibC.poll(&poll, 1, 5000)); }
+            Assert.Equal(1, epoll.Wait(events, 5000));
             exchange.WakeupOf(0).Drain();
             var p = new byte[16];
             while (exchange.TryReceive(0, p) > 0)

@@ -22,13 +22,13 @@ public class HostileGuestTests
 
     private void Start(params int[] extra) => _rig.Start(NetTestRig.BaseFeatures(extra));
 
-    private void AssertNeedsReset(string reason)
+    private void AssertNeedsReset(VirtioError reason)
     {
-        Assert.Contains(reason, _rig.Transport.LastError ?? "");
+        Assert.Equal(reason, _rig.Transport.LastFailure?.Reason);
         Assert.True(_rig.NeedsReset, "DEVICE_NEEDS_RESET not set");
         Assert.False(_rig.Device.IsActive);
         Assert.True(_rig.Msi.Count(ConfigVector) >= 1, "no configuration change interrupt");
-        Assert.NotNull(_rig.Transport.LastError);
+        Assert.NotNull(_rig.Transport.LastFailure);
         // The driver sees the bit in device_status.
         Assert.NotEqual(0u, _rig.Driver.Read(20, 1) & 64);
     }
@@ -42,7 +42,7 @@ public class HostileGuestTests
             tx.WriteDescriptor(d.Index, d.Address, d.Length, (ushort)d.Flags, d.Next);
         }
         tx.Publish((ushort)descriptors[0].Index);
-        _rig.Device.Pairs[0].ProcessTx(_rig.Memory);
+        _rig.ProcessTx(0);
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 64, Next, 1), (1, 0x80100, 64, Next, 0));
-        AssertNeedsReset("longer than the queue");
+        AssertNeedsReset(VirtioError.ChainTooLong);
         Assert.Empty(_rig.Backends[0].FromGuest);
     }
 
@@ -59,7 +59,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 64, Next, 0));
-        AssertNeedsReset("longer than the queue");
+        AssertNeedsReset(VirtioError.ChainTooLong);
     }
 
     [Fact]
@@ -67,8 +67,8 @@ public class HostileGuestTests
     {
         Start();
         _rig.Tx(0).Publish(200);
-        _rig.Device.Pairs[0].ProcessTx(_rig.Memory);
-        AssertNeedsReset("chain head 200 is outside");
+        _rig.ProcessTx(0);
+        AssertNeedsReset(VirtioError.DescriptorIndexOutOfRange);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 64, Next, 999));
-        AssertNeedsReset("next 999 is outside");
+        AssertNeedsReset(VirtioError.DescriptorIndexOutOfRange);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x4000_0000, 64, 0, 0));
-        AssertNeedsReset("outside guest memory");
+        AssertNeedsReset(VirtioError.AddressOutsideMemory);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0xFFFF_FFFF_FFFF_FFF0, 0x100, 0, 0));
-        AssertNeedsReset("outside guest memory");
+        AssertNeedsReset(VirtioError.AddressOutsideMemory);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x1000, 0xFFFF_FFFF, 0, 0));
-        AssertNeedsReset("outside guest memory");
+        AssertNeedsReset(VirtioError.AddressOutsideMemory);
     }
 
     [Fact]
@@ -109,8 +109,8 @@ public class HostileGuestTests
         Start();
         // §2.7.13.3: at most queue-size buffers can be available at once.
         _rig.Tx(0).SetAvailIdx(65); // 65 > 64
-        _rig.Device.Pairs[0].ProcessTx(_rig.Memory);
-        AssertNeedsReset("avail idx");
+        _rig.ProcessTx(0);
+        AssertNeedsReset(VirtioError.AvailIndexAhead);
     }
 
     [Fact]
@@ -118,11 +118,9 @@ public class HostileGuestTests
     {
         Assert.True(_rig.Driver.Negotiate(NetTestRig.BaseFeatures()));
         _rig.Driver.DriverOk();
-        var kicked = new List<int>();
-        _rig.Transport.QueueNotified += kicked.Add;
         _rig.Driver.Notify(0);              // exists, never enabled
         _rig.Transport.WriteBar(0, 0x3000 + 4 * 60, new byte[2]); // no queue 60
-        Assert.Empty(kicked);
+        Assert.DoesNotContain(_rig.Host.Events, e => e.StartsWith("notified"));
         Assert.Equal(2, _rig.Transport.IgnoredNotifications);
         Assert.False(_rig.NeedsReset);
     }
@@ -190,7 +188,7 @@ public class HostileGuestTests
         _rig.Driver.SetQueueAddresses(new GuestAddress(0x3FF_F000), new GuestAddress(0x10000), new GuestAddress(0x20000));
         _rig.Driver.Write(28, 2, 1);
         Assert.True(_rig.NeedsReset);
-        Assert.Contains("outside guest memory", _rig.Transport.LastError);
+        Assert.Equal(VirtioError.BadRingAddress, _rig.Transport.LastFailure?.Reason);
         Assert.Equal(0u, _rig.Driver.Read(28, 2));
         _rig.Driver.Write(16, 2, 0);
         _rig.Driver.EnableMsix(1);
@@ -207,7 +205,7 @@ public class HostileGuestTests
         _rig.Driver.SetQueueAddresses(new GuestAddress(0x10008), new GuestAddress(0x20000), new GuestAddress(0x30000));
         _rig.Driver.Write(28, 2, 1);
         Assert.True(_rig.NeedsReset);
-        Assert.Contains("misaligned", _rig.Transport.LastError);
+        Assert.Equal(VirtioError.BadRingAddress, _rig.Transport.LastFailure?.Reason);
     }
 
     [Fact]
@@ -217,7 +215,7 @@ public class HostileGuestTests
         _rig.Driver.Write(20, 1, 3);
         _rig.Driver.Write(20, 1, 7);
         Assert.True(_rig.NeedsReset);
-        Assert.Equal("DRIVER_OK without FEATURES_OK", _rig.Transport.LastError);
+        Assert.Equal(VirtioError.BadDeviceStatus, _rig.Transport.LastFailure?.Reason);
         Assert.False(_rig.Device.IsActive);
     }
 
@@ -229,7 +227,7 @@ public class HostileGuestTests
         var table = new GuestAddress(0x90000);
         VirtqueueDriver.WriteEntry(_rig.Memory.GetSpan(table, 16), 0x91000, 32, (ushort)Indirect, 0);
         KickTx((0, table.Value, 16, Indirect, 0));
-        AssertNeedsReset("indirect descriptor inside an indirect table");
+        AssertNeedsReset(VirtioError.BadIndirectDescriptor);
     }
 
     [Fact]
@@ -237,7 +235,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x90000, 32, Indirect, 0));
-        AssertNeedsReset("without VIRTIO_F_INDIRECT_DESC");
+        AssertNeedsReset(VirtioError.BadIndirectDescriptor);
     }
 
     [Fact]
@@ -245,7 +243,7 @@ public class HostileGuestTests
     {
         Start(VirtioFeature.IndirectDesc);
         KickTx((0, 0x90000, 20, Indirect, 0));
-        AssertNeedsReset("not a multiple of 16");
+        AssertNeedsReset(VirtioError.BadIndirectDescriptor);
     }
 
     [Fact]
@@ -254,7 +252,7 @@ public class HostileGuestTests
         Start(VirtioFeature.IndirectDesc);
         // §2.7.5.3.1: "The driver MUST NOT set both VIRTQ_DESC_F_INDIRECT and VIRTQ_DESC_F_NEXT in flags."
         KickTx((0, 0x90000, 32, Indirect | Next, 1), (1, 0x80000, 12, 0, 0));
-        AssertNeedsReset("both INDIRECT and NEXT");
+        AssertNeedsReset(VirtioError.BadIndirectDescriptor);
     }
 
     [Fact]
@@ -262,7 +260,7 @@ public class HostileGuestTests
     {
         Start(VirtioFeature.IndirectDesc);
         KickTx((0, 0x7FFF_0000, 32, Indirect, 0));
-        AssertNeedsReset("indirect table");
+        AssertNeedsReset(VirtioError.AddressOutsideMemory);
     }
 
     [Fact]
@@ -276,7 +274,7 @@ public class HostileGuestTests
             VirtqueueDriver.WriteEntry(_rig.Memory.GetSpan(table + 16UL * (ulong)i, 16), 0x80000, 16, (ushort)(i < 64 ? Next : 0), (ushort)(i + 1));
         }
         KickTx((0, table.Value, 65 * 16, Indirect, 0));
-        AssertNeedsReset("longer than the queue size");
+        AssertNeedsReset(VirtioError.ChainTooLong);
     }
 
     [Fact]
@@ -284,7 +282,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 0, 0, 0));
-        AssertNeedsReset("transmit chain");
+        AssertNeedsReset(VirtioError.BadChainForQueue);
     }
 
     [Fact]
@@ -292,7 +290,7 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 12, Next, 1), (1, 0x80100, 64, Write, 0));
-        AssertNeedsReset("transmit chain");
+        AssertNeedsReset(VirtioError.BadChainForQueue);
     }
 
     [Fact]
@@ -301,7 +299,7 @@ public class HostileGuestTests
         Start();
         // §2.7.4.2: "The driver MUST place any device-writable descriptor elements after any device-readable descriptor elements."
         KickTx((0, 0x80000, 64, Write | Next, 1), (1, 0x80100, 12, 0, 0));
-        AssertNeedsReset("device-readable buffer after a device-writable");
+        AssertNeedsReset(VirtioError.BadChainLayout);
     }
 
     [Fact]
@@ -310,8 +308,8 @@ public class HostileGuestTests
         Start();
         _rig.Rx(0).AddChain((new GuestAddress(0x80000), 2048, false));
         _rig.Backends[0].Inject(new byte[60]);
-        _rig.Device.Pairs[0].ProcessRx(_rig.Memory);
-        AssertNeedsReset("receive chain");
+        _rig.ProcessRx(0);
+        AssertNeedsReset(VirtioError.BadChainForQueue);
     }
 
     [Fact]
@@ -321,7 +319,8 @@ public class HostileGuestTests
         _rig.Memory.Write(new GuestAddress(0x80000), new byte[] { 4, 0, 1, 0 });
         _rig.Control.AddChain((new GuestAddress(0x80000), 4, false));
         _rig.Driver.Notify(_rig.Device.ControlQueueIndex);
-        AssertNeedsReset("no room for the ack");
+        _rig.ProcessControl();
+        AssertNeedsReset(VirtioError.BadChainForQueue);
     }
 
     [Fact]
@@ -332,6 +331,7 @@ public class HostileGuestTests
         _rig.Memory.Write(new GuestAddress(0x80000), new byte[] { 4, 0 });
         _rig.Control.AddChain((new GuestAddress(0x80000), 4000, false), (ack, 1, true));
         _rig.Driver.Notify(_rig.Device.ControlQueueIndex);
+        _rig.ProcessControl();
         Assert.Equal(1, _rig.Memory.GetSpan(ack, 1)[0]);
         Assert.False(_rig.NeedsReset);
     }
@@ -342,7 +342,7 @@ public class HostileGuestTests
         Start(VirtioNetFeature.Rss);
         byte ack = ControlQueueTests.SendRss(_rig, hashTypes: 0x1FF, mask: 2, table: [0, 1, 2], unclassified: 0, maxTxVq: 4, key: new byte[40]);
         Assert.Equal(1, ack);
-        Assert.Null(_rig.Device.CurrentRss);
+        Assert.Null(_rig.Device.Steering.Configuration);
     }
 
     [Fact]
@@ -351,7 +351,7 @@ public class HostileGuestTests
         Start(VirtioNetFeature.Rss);
         byte ack = ControlQueueTests.SendRss(_rig, hashTypes: 0x1FF, mask: 3, table: [0, 1, 2, 9], unclassified: 0, maxTxVq: 4, key: new byte[40]);
         Assert.Equal(1, ack);
-        Assert.Null(_rig.Device.CurrentRss);
+        Assert.Null(_rig.Device.Steering.Configuration);
     }
 
     [Fact]
@@ -359,15 +359,17 @@ public class HostileGuestTests
     {
         Start();
         KickTx((0, 0x80000, 64, Next, 0));
-        AssertNeedsReset("longer than the queue");
+        AssertNeedsReset(VirtioError.ChainTooLong);
+        // §2.1.2: the device stops using its queues: the host was told to stop every worker, and kicks reach nobody.
+        Assert.Equal(["stopped", "activated", "stopped"], _rig.Host.Events);
+        _rig.Driver.Notify(1);
+        Assert.Equal(["stopped", "activated", "stopped"], _rig.Host.Events);
         _rig.Backends[0].Inject(new byte[60]);
-        Assert.Equal(RxOutcome.NotActive, _rig.Device.Pairs[0].ProcessRx(_rig.Memory));
-        Assert.Equal(0, _rig.Device.Pairs[0].ProcessTx(_rig.Memory));
         _rig.Queues.Clear();
         _rig.Start(NetTestRig.BaseFeatures());
         Assert.False(_rig.NeedsReset);
         _rig.Rx(0).AddChain((new GuestAddress(0x80000), 2048, true));
-        _rig.Device.Pairs[0].ProcessRx(_rig.Memory);
+        _rig.ProcessRx(0);
         Assert.True(_rig.Rx(0).TryTakeUsed(out _, out uint length));
         Assert.Equal(12u + 60, length);
     }
@@ -396,8 +398,12 @@ public class HostileGuestTests
                 q.SetAvailIdx((ushort)random.Next(0, 80));
             }
             rig.Backends[0].Inject(new byte[100]);
-            rig.Device.Pairs[0].ProcessRx(rig.Memory);
-            rig.Device.Pairs[0].ProcessTx(rig.Memory);
+            RxOutcome rx = rig.ProcessRx(0);
+            TxOutcome tx = rig.ProcessTx(0);
+            // Either the walk found the tables valid, or it named a reason and the device asked for a reset.
+            bool failed = rx.Failure is not null || tx.Failure is not null;
+            Assert.Equal(failed, rig.NeedsReset);
+            if (failed) Assert.NotNull(rig.Transport.LastFailure);
         }
     }
 }

@@ -1,13 +1,14 @@
-using System.Buffers.Binary;
 using MiniVmm.Memory;
-using MiniVmm.Virtio.Net;
 using MiniVmm.Rss;
+using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.UnitTests.VirtioNet;
 
 /// <summary>
-/// Back ends whose packets carry a 20-byte virtio_net_hdr_v1_hash (TUNSETVNETHDRSZ 20), with
-/// hash_value / hash_report filled by "the kernel" (tun hashing or a BPF kfunc), or not filled.
+/// The one path of the reported hash (virtio 1.2 §5.1.6.4.3): the back-end port answers
+/// <see cref="INetBackendQueue.HashOf"/> (from the kernel's header fields, or a hash it computed), the
+/// device checks the answer against the types the guest enabled and writes it into the 20-byte
+/// header; and the 12- and 20-byte vnet headers of back end and guest in any combination.
 /// </summary>
 public class BackendHashTests
 {
@@ -15,12 +16,12 @@ public class BackendHashTests
 
     private static byte[] Frame(int length, byte seed = 1) => Enumerable.Range(0, length).Select(i => (byte)(seed + i)).ToArray();
 
-    /// <summary>A started rig with HASH_REPORT and RSS, hash types <paramref name="types"/> enabled (0: no RSS_CONFIG sent), back end 0 at <paramref name="header"/>.</summary>
-    private static NetTestRig Rig(BackendHeader header, uint types = 0x1FF, bool hashReport = true)
+    /// <summary>A started rig with HASH_REPORT and RSS, hash types <paramref name="types"/> enabled (0: no RSS_CONFIG sent), back end 0 with 20-byte headers.</summary>
+    private static NetTestRig Rig(uint types = 0x1FF, bool hashReport = true, bool hashFromHeader = true)
     {
         var rig = new NetTestRig();
-        rig.Device.HashProvider = new FakeHashProvider(0xDEADBEEF, VirtioNetHashReport.TcpV4);
-        rig.Backends[0].Header = header;
+        rig.Backends[0].HeaderBytes = VirtioNetHeader.HashBytes;
+        rig.Backends[0].HashFromHeader = hashFromHeader;
         rig.Start(hashReport ? NetTestRig.BaseFeatures(VirtioNetFeature.HashReport, VirtioNetFeature.Rss) : NetTestRig.BaseFeatures(VirtioNetFeature.Rss));
         if (types != 0)
         {
@@ -32,7 +33,7 @@ public class BackendHashTests
 
     private static (uint Hash, ushort Report, uint Length) Receive(NetTestRig rig)
     {
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         Assert.True(rig.Rx(0).TryTakeUsed(out _, out uint length), "nothing delivered");
         return (rig.Memory.ReadU32(Buffer + 12), rig.Memory.ReadU16(Buffer + 16), length);
     }
@@ -44,9 +45,9 @@ public class BackendHashTests
     }
 
     [Fact]
-    public void FilledHash_IsCopiedToTheGuest_AndTheProviderIsNotAsked()
+    public void The_kernels_hash_fields_are_copied_to_the_guest()
     {
-        NetTestRig rig = Rig(BackendHeader.V1HashFilled);
+        NetTestRig rig = Rig();
         byte[] frame = Frame(60);
         rig.Backends[0].InjectWithHash(frame, 0x12345678, (ushort)VirtioNetHashReport.UdpV4);
         (uint hash, ushort report, uint length) = Receive(rig);
@@ -54,29 +55,27 @@ public class BackendHashTests
         Assert.Equal(20u + 60, length);
         Assert.Equal((0x12345678u, (ushort)3), (hash, report));
         Assert.Equal(frame, rig.Memory.GetSpan(Buffer + 20, 60).ToArray());
-        Assert.Null(((FakeHashProvider)rig.Device.HashProvider!).LastConfiguration);
         Assert.Equal(0UL, rig.Device.Pairs[0].Counters.RxHashReportsRejected);
     }
 
     [Fact]
-    public void A_port_that_hashed_its_packet_answers_instead_of_the_device_wide_provider()
+    public void The_port_is_asked_once_per_packet_with_the_configuration_in_force()
     {
-        NetTestRig rig = Rig(BackendHeader.V1);
-        var port = new HashingFakeNetBackendQueue(0x0BADC0DE, VirtioNetHashReport.UdpV6);
-        rig.Device.Pairs[0].Backend = port;
-        port.Inner.Inject(Frame(60));
+        NetTestRig rig = Rig(hashFromHeader: false);
+        rig.Backends[0].FixedHash = new RxHash(0x0BADC0DE, VirtioNetHashReport.UdpV6);
+        rig.Backends[0].Inject(Frame(60));
         Assert.Equal((0x0BADC0DEu, (ushort)6), HashOf(rig));
-        Assert.Equal(1, port.Asked);
-        Assert.Null(((FakeHashProvider)rig.Device.HashProvider!).LastConfiguration);
+        Assert.Equal(1, rig.Backends[0].HashAsked);
+        Assert.Same(rig.Device.Steering.Configuration, rig.Backends[0].LastHashConfiguration);
     }
 
     [Theory]
     [InlineData((ushort)10)]     // one above VIRTIO_NET_HASH_REPORT_UDPv6_EX
     [InlineData((ushort)0x8002)]
     [InlineData((ushort)0xFFFF)]
-    public void UndefinedReportCode_IsDeliveredAsNone_AndCounted(ushort garbage)
+    public void An_undefined_report_code_is_delivered_as_none_and_counted(ushort garbage)
     {
-        NetTestRig rig = Rig(BackendHeader.V1HashFilled);
+        NetTestRig rig = Rig();
         byte[] frame = Frame(60);
         rig.Backends[0].InjectWithHash(frame, 0xCAFEF00D, garbage);
         (uint hash, ushort report, uint length) = Receive(rig);
@@ -88,39 +87,41 @@ public class BackendHashTests
     }
 
     [Fact]
-    public void ReportOfATypeTheGuestDidNotEnable_IsNone()
+    public void A_report_of_a_type_the_guest_did_not_enable_is_none()
     {
         // Only IPv4 and TCPv4 enabled; "the kernel" claims UDPv4.
-        NetTestRig rig = Rig(BackendHeader.V1HashFilled, types: 0x3);
+        NetTestRig rig = Rig(types: 0x3);
         rig.Backends[0].InjectWithHash(Frame(60), 0x1111, (ushort)VirtioNetHashReport.UdpV4);
+        // §5.1.6.4.3: the device reports only hash types the driver enabled.
         Assert.Equal((0u, (ushort)0), HashOf(rig));
         Assert.Equal(1UL, rig.Device.Pairs[0].Counters.RxHashReportsRejected);
     }
 
     [Fact]
-    public void ReportWhileHashingIsOff_IsNone()
+    public void While_hashing_is_off_the_port_is_not_asked_and_the_report_is_none()
     {
-        NetTestRig rig = Rig(BackendHeader.V1HashFilled, types: 0);
+        NetTestRig rig = Rig(types: 0);
         rig.Backends[0].InjectWithHash(Frame(60), 0x2222, (ushort)VirtioNetHashReport.TcpV4);
         // "Initially the device has all hash types disabled and reports only VIRTIO_NET_HASH_REPORT_NONE."
         Assert.Equal((0u, (ushort)0), HashOf(rig));
-        Assert.Equal(1UL, rig.Device.Pairs[0].Counters.RxHashReportsRejected);
+        Assert.Equal(0, rig.Backends[0].HashAsked);
     }
 
     [Fact]
-    public void ReportNone_AlwaysCarriesHashZero()
+    public void Report_none_always_carries_hash_zero()
     {
-        NetTestRig rig = Rig(BackendHeader.V1HashFilled);
+        NetTestRig rig = Rig();
         rig.Backends[0].InjectWithHash(Frame(60), 0x3333, 0);
         Assert.Equal((0u, (ushort)0), HashOf(rig));
         Assert.Equal(0UL, rig.Device.Pairs[0].Counters.RxHashReportsRejected);
     }
 
     [Fact]
-    public void HashConfigTypes_AreTheOnesChecked()
+    public void Hash_config_types_are_the_ones_checked()
     {
         var rig = new NetTestRig();
-        rig.Backends[0].Header = BackendHeader.V1HashFilled;
+        rig.Backends[0].HeaderBytes = VirtioNetHeader.HashBytes;
+        rig.Backends[0].HashFromHeader = true;
         rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.HashReport));
         Assert.Equal(0, ControlQueueTests.SendHash(rig, (uint)VirtioNetHashTypes.TcpV6, new byte[40]));
         rig.Rx(0).AddChain((Buffer, 1526, true));
@@ -129,24 +130,29 @@ public class BackendHashTests
     }
 
     [Fact]
-    public void FilledHash_WithoutGuestHashReport_GivesThe12ByteHeader()
+    public void A_20_byte_back_end_header_to_a_guest_without_hash_report_gives_the_12_byte_header()
     {
-        NetTestRig rig = Rig(BackendHeader.V1HashFilled, types: 0, hashReport: false);
+        NetTestRig rig = Rig(types: 0, hashReport: false);
         byte[] frame = Frame(60, 9);
         rig.Backends[0].InjectWithHash(frame, 0x4444, (ushort)VirtioNetHashReport.TcpV4);
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         Assert.True(rig.Rx(0).TryTakeUsed(out _, out uint length));
         Assert.Equal(12u + 60, length);
         Assert.Equal(1, rig.Memory.ReadU16(Buffer + 10)); // num_buffers
         Assert.Equal(frame, rig.Memory.GetSpan(Buffer + 12, 60).ToArray());
+        Assert.Equal(0, rig.Backends[0].HashAsked);
     }
 
     [Fact]
-    public void UnfilledHashHeader_UsesTheProvider_AndSkips20Bytes()
+    public void A_12_byte_back_end_header_to_a_hash_report_guest_gets_the_ports_hash()
     {
-        NetTestRig rig = Rig(BackendHeader.V1Hash);
+        var rig = new NetTestRig();
+        rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.HashReport, VirtioNetFeature.Rss));
+        Assert.Equal(0, ControlQueueTests.SendRss(rig, 0x1FF, 0, [0], 0, 1, new byte[40]));
+        rig.Rx(0).AddChain((Buffer, 1526, true));
+        rig.Backends[0].FixedHash = new RxHash(0xDEADBEEF, VirtioNetHashReport.TcpV4);
         byte[] frame = Frame(60);
-        rig.Backends[0].InjectWithHash(frame, 0x5555, (ushort)VirtioNetHashReport.UdpV4); // bytes the kernel did not mean
+        rig.Backends[0].Inject(frame);
         (uint hash, ushort report, uint length) = Receive(rig);
         Assert.Equal((0xDEADBEEFu, (ushort)VirtioNetHashReport.TcpV4), (hash, report));
         Assert.Equal(20u + 60, length);
@@ -156,70 +162,33 @@ public class BackendHashTests
     [Theory]
     [InlineData(20)] // a header and no frame
     [InlineData(15)] // less than the header
-    public void PacketNotLongerThanThe20ByteHeader_IsDropped(int bytes)
+    public void A_packet_not_longer_than_the_20_byte_header_is_dropped(int bytes)
     {
-        NetTestRig rig = Rig(BackendHeader.V1HashFilled);
+        NetTestRig rig = Rig();
         rig.Backends[0].ToGuest.Enqueue(new byte[bytes]);
-        Assert.Equal(RxOutcome.BackendEmpty, rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxStop.BackendEmpty, rig.ProcessRx(0).Stop);
         Assert.False(rig.Rx(0).TryTakeUsed(out _, out _));
-        Assert.Equal(1UL, rig.Device.Pairs[0].Counters.RxDropped);
+        Assert.Equal(1UL, rig.Device.Pairs[0].Counters.RxDroppedBackend);
     }
 
-    /// <summary>Writes the first 12 header bytes and the frame only, as a kernel that does not fill the hash does.</summary>
-    private sealed class HashSkippingBackend(BackendHeader header) : INetBackendQueue
+    private static NetTestRig ChecksumRig(params int[] features)
     {
-        public Queue<(byte[] Packet, bool WholeHeader)> Packets { get; } = new();
-
-        public BackendHeader Header => header;
-
-        public int Read(Span<byte> packet)
-        {
-            if (!Packets.TryDequeue(out var p)) return 0;
-            if (p.WholeHeader)
-            {
-                p.Packet.CopyTo(packet);
-            }
-            else
-            {
-                p.Packet.AsSpan(0, 12).CopyTo(packet);
-                p.Packet.AsSpan(20).CopyTo(packet[20..]);
-            }
-            return p.Packet.Length;
-        }
-
-        public bool Write(ReadOnlySpan<byte> packet) => true;
+        var rig = new NetTestRig(new VirtioNetOptions { QueuePairs = 4, BackendOffloads = NetOffloads.All });
+        rig.Backends[0].HeaderBytes = VirtioNetHeader.HashBytes;
+        rig.Start(NetTestRig.BaseFeatures([VirtioNetFeature.Csum, .. features]));
+        return rig;
     }
 
     [Fact]
-    public void HashBytesTheBackEndDidNotWrite_AreNotTakenFromThePreviousPacket()
+    public void Tx_to_a_20_byte_back_end_from_a_12_byte_guest_pads_the_header()
     {
-        NetTestRig rig = Rig(BackendHeader.V1HashFilled);
-        var backend = new HashSkippingBackend(BackendHeader.V1HashFilled);
-        rig.Device.Pairs[0].Backend = backend;
-        var first = new byte[20 + 60];
-        BinaryPrimitives.WriteUInt32LittleEndian(first.AsSpan(12), 0x6666);
-        BinaryPrimitives.WriteUInt16LittleEndian(first.AsSpan(16), (ushort)VirtioNetHashReport.TcpV4);
-        backend.Packets.Enqueue((first, true));
-        backend.Packets.Enqueue((new byte[20 + 60], false));
-        rig.Rx(0).AddChain((Buffer + 0x1000, 1526, true));
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
-        Assert.Equal(0x6666u, rig.Memory.ReadU32(Buffer + 12));
-        Assert.Equal(0u, rig.Memory.ReadU32(Buffer + 0x1000 + 12));
-        Assert.Equal(0, rig.Memory.ReadU16(Buffer + 0x1000 + 16));
-    }
-
-    [Fact]
-    public void Tx_To20ByteBackend_From12ByteGuest_PadsTheHeader()
-    {
-        var rig = new NetTestRig();
-        rig.Backends[0].Header = BackendHeader.V1HashFilled;
-        rig.Start(NetTestRig.BaseFeatures());
+        NetTestRig rig = ChecksumRig();
         var packet = new GuestAddress(0x200000);
         byte[] header = [1, 0, 0, 0, 0, 0, 14, 0, 16, 0, 7, 7];
         byte[] frame = Frame(64);
         rig.Memory.Write(packet, [.. header, .. frame]);
         rig.Tx(0).AddChain((packet, 76, false));
-        rig.Device.Pairs[0].ProcessTx(rig.Memory);
+        rig.ProcessTx(0);
         byte[] sent = Assert.Single(rig.Backends[0].FromGuest);
         Assert.Equal(20 + 64, sent.Length);
         Assert.Equal(header[..10], sent[..10]);
@@ -229,31 +198,19 @@ public class BackendHashTests
     }
 
     [Fact]
-    public void Tx_To20ByteBackend_From20ByteGuest_ClearsTheHashFields()
+    public void Tx_to_a_20_byte_back_end_from_a_20_byte_guest_clears_the_hash_fields()
     {
-        var rig = new NetTestRig();
-        rig.Backends[0].Header = BackendHeader.V1Hash;
-        rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.HashReport));
+        NetTestRig rig = ChecksumRig(VirtioNetFeature.HashReport);
         var packet = new GuestAddress(0x200000);
         byte[] header = [1, 0, 0, 0, 0, 0, 14, 0, 16, 0, 3, 0, 0xAA, 0xAA, 0xAA, 0xAA, 0xBB, 0xBB, 0xCC, 0xCC];
         byte[] frame = Frame(64);
         rig.Memory.Write(packet, [.. header, .. frame]);
         rig.Tx(0).AddChain((packet, 20, false), (packet + 20, 64, false));
-        rig.Device.Pairs[0].ProcessTx(rig.Memory);
+        rig.ProcessTx(0);
         byte[] sent = Assert.Single(rig.Backends[0].FromGuest);
         Assert.Equal(20 + 64, sent.Length);
         Assert.Equal(header[..10], sent[..10]);
         Assert.Equal(new byte[10], sent[10..20]);
         Assert.Equal(frame, sent[20..]);
-    }
-
-    [Fact]
-    public void ForSize_AcceptsOnly12And20()
-    {
-        Assert.Equal(BackendHeader.V1, BackendHeader.ForSize(12));
-        Assert.Equal(BackendHeader.V1Hash, BackendHeader.ForSize(20));
-        Assert.False(BackendHeader.ForSize(20).HashFilled);
-        Assert.Throws<ArgumentOutOfRangeException>(() => BackendHeader.ForSize(10));
-        Assert.Throws<ArgumentOutOfRangeException>(() => BackendHeader.ForSize(24));
     }
 }

@@ -26,6 +26,7 @@ public class ControlQueueTests
         buffers.Add((ack, 1, true));
         rig.Control.AddChain([.. buffers]);
         rig.Driver.Notify(rig.Device.ControlQueueIndex);
+        rig.ProcessControl();
         Assert.True(rig.Control.TryTakeUsed(out _, out uint length), "control command not answered");
         Assert.Equal(1u, length);
         return rig.Memory.GetSpan(ack, 1)[0];
@@ -74,12 +75,12 @@ public class ControlQueueTests
     public void VqPairsSet_Valid_ChangesActivePairsAndNotifies()
     {
         var rig = Started();
-        int? seen = null;
-        rig.Device.ActivePairsChanged += p => seen = p;
         // §5.1.6.5.5: "... specifying the number of the transmit and receive queues to be used up to max_virtqueue_pairs".
         Assert.Equal(Ok, Send(rig, [4, 0, 3, 0]));
-        Assert.Equal(3, rig.Device.ActivePairs);
-        Assert.Equal(3, seen);
+        Assert.Equal(3, rig.Device.Steering.Pairs);
+        // One steering change per command, carrying the new pairs (and no configuration: automatic steering).
+        SteeringState applied = Assert.Single(rig.Host.Applied);
+        Assert.Equal((null, 3), (applied.Configuration, applied.Pairs));
     }
 
     [Fact]
@@ -88,7 +89,7 @@ public class ControlQueueTests
         var rig = Started();
         // "The driver MUST NOT request a virtqueue_pairs of 0 or greater than max_virtqueue_pairs in the device configuration space."
         Assert.Equal(Err, Send(rig, [4, 0, 0, 0]));
-        Assert.Equal(1, rig.Device.ActivePairs);
+        Assert.Equal(1, rig.Device.Steering.Pairs);
     }
 
     [Fact]
@@ -97,7 +98,7 @@ public class ControlQueueTests
         var rig = Started();
         // "The driver MUST NOT request a virtqueue_pairs of 0 or greater than max_virtqueue_pairs in the device configuration space."
         Assert.Equal(Err, Send(rig, [4, 0, 5, 0]));
-        Assert.Equal(1, rig.Device.ActivePairs);
+        Assert.Equal(1, rig.Device.Steering.Pairs);
     }
 
     [Fact]
@@ -116,26 +117,28 @@ public class ControlQueueTests
         // "After initialization of reset, the device MUST queue packets only on receiveq1."
         rig.Queues.Clear();
         rig.Start(NetTestRig.BaseFeatures());
-        Assert.Equal(1, rig.Device.ActivePairs);
+        Assert.Equal(1, rig.Device.Steering.Pairs);
     }
 
     [Fact]
     public void RssConfig_InFourDescriptors_IsGatheredAndApplied()
     {
         var rig = Started(VirtioNetFeature.Rss);
-        RssConfiguration? published = null;
-        rig.Device.RssChanged += c => published = c;
         ushort[] table = Spread(128, 4);
         Assert.Equal(Ok, SendRss(rig, 0x1FF, 127, table, unclassified: 2, maxTxVq: 4, Key));
-        RssConfiguration rss = Assert.IsType<RssConfiguration>(rig.Device.CurrentRss);
-        Assert.Same(rss, published);
+        RssConfiguration rss = Assert.IsType<RssConfiguration>(rig.Device.Steering.Configuration);
+        SteeringState applied = Assert.Single(rig.Host.Applied);
+        Assert.Same(rss, applied.Configuration);
         Assert.Equal(VirtioNetHashTypes.All, rss.HashTypes);
         Assert.Equal(table, rss.IndirectionTable);
         Assert.Equal(Key, rss.Key);
         Assert.Equal(2, rss.UnclassifiedQueue);
         Assert.True(rss.SteeringEnabled);
-        // "A driver sets max_tx_vq to inform a device how many transmit virtqueues it may use"
-        Assert.Equal(4, rig.Device.ActivePairs);
+        Assert.Equal(4, rss.MaxTxVq);
+        // "A driver MUST fill the indirection_table array only with enabled receive virtqueues ids":
+        // the receive pairs in use are the ones the table names.
+        Assert.Equal(4, rig.Device.Steering.Pairs);
+        Assert.Equal(4, applied.Pairs);
     }
 
     [Fact]
@@ -146,7 +149,7 @@ public class ControlQueueTests
         body.AddRange(BitConverter.GetBytes(0x12u)); body.AddRange(BitConverter.GetBytes((ushort)0)); body.AddRange(BitConverter.GetBytes((ushort)0));
         body.AddRange(BitConverter.GetBytes((ushort)0)); body.AddRange(BitConverter.GetBytes((ushort)1)); body.Add(40); body.AddRange(Key);
         Assert.Equal(Ok, Send(rig, body.ToArray()));
-        Assert.Equal([(ushort)0], rig.Device.CurrentRss!.IndirectionTable);
+        Assert.Equal([(ushort)0], rig.Device.Steering.Configuration!.IndirectionTable);
     }
 
     [Fact]
@@ -155,7 +158,7 @@ public class ControlQueueTests
         var rig = Started(VirtioNetFeature.Rss);
         // "The number of entries in indirection_table (indirection_table_mask + 1) MUST be a power of two."
         Assert.Equal(Err, SendRss(rig, 0x1FF, 5, Spread(6, 4), 0, 4, Key));
-        Assert.Null(rig.Device.CurrentRss);
+        Assert.Null(rig.Device.Steering.Configuration);
     }
 
     [Fact]
@@ -164,17 +167,30 @@ public class ControlQueueTests
         var rig = Started(VirtioNetFeature.Rss);
         // "A driver MUST use indirection_table_mask values that are less than rss_max_indirection_table_length reported by a device."
         Assert.Equal(Err, SendRss(rig, 0x1FF, 255, Spread(256, 4), 0, 4, Key));
-        Assert.Null(rig.Device.CurrentRss);
+        Assert.Null(rig.Device.Steering.Configuration);
     }
 
     [Fact]
-    public void RssConfig_EntryBeyondMaxTxVq_IsRejected()
+    public void RssConfig_EntryNamingAReceiveQueueTheDriverDidNotEnable_IsRejected()
+    {
+        var rig = new NetTestRig(new VirtioNetOptions { QueuePairs = 4 });
+        // The driver sets up pairs 0 and 1 (queues 0-3) and the control queue only.
+        rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.Rss), skipQueues: [4, 5, 6, 7]);
+        // "A driver MUST fill the indirection_table array only with enabled receive virtqueues ids."
+        Assert.Equal(Err, SendRss(rig, 0x1FF, 3, [0, 1, 2, 3], 0, maxTxVq: 4, Key));
+        Assert.Null(rig.Device.Steering.Configuration);
+        Assert.Equal(Ok, SendRss(rig, 0x1FF, 3, [0, 1, 1, 0], 0, maxTxVq: 4, Key));
+        Assert.Equal(2, rig.Device.Steering.Pairs);
+    }
+
+    [Fact]
+    public void RssConfig_EntryBeyondTheDevicesQueues_IsRejected()
     {
         var rig = Started(VirtioNetFeature.Rss);
-        // "A driver MUST fill the indirection_table array only with enabled receive virtqueues ids."
-        Assert.Equal(Err, SendRss(rig, 0x1FF, 3, [0, 1, 2, 3], 0, maxTxVq: 3, Key));
-        Assert.Null(rig.Device.CurrentRss);
-        Assert.Equal(1, rig.Device.ActivePairs);
+        // Queue 4 does not exist on a device with max_virtqueue_pairs = 4.
+        Assert.Equal(Err, SendRss(rig, 0x1FF, 3, [0, 1, 2, 4], 0, maxTxVq: 4, Key));
+        Assert.Null(rig.Device.Steering.Configuration);
+        Assert.Equal(1, rig.Device.Steering.Pairs);
     }
 
     [Fact]
@@ -182,8 +198,16 @@ public class ControlQueueTests
     {
         var rig = Started(VirtioNetFeature.Rss);
         // "Field unclassified_queue specifies the receive virtqueue id in which to place unclassified packets": it must exist.
-        Assert.Equal(Err, SendRss(rig, 0x1FF, 3, [0, 1, 0, 1], unclassified: 2, maxTxVq: 2, Key));
-        Assert.Null(rig.Device.CurrentRss);
+        Assert.Equal(Err, SendRss(rig, 0x1FF, 3, [0, 1, 0, 1], unclassified: 4, maxTxVq: 2, Key));
+        Assert.Null(rig.Device.Steering.Configuration);
+    }
+
+    [Fact]
+    public void RssConfig_UnclassifiedQueueCountsAsAReceiveQueueInUse()
+    {
+        var rig = Started(VirtioNetFeature.Rss);
+        Assert.Equal(Ok, SendRss(rig, 0x1FF, 3, [0, 1, 0, 1], unclassified: 2, maxTxVq: 1, Key));
+        Assert.Equal(3, rig.Device.Steering.Pairs);
     }
 
     [Fact]
@@ -193,7 +217,7 @@ public class ControlQueueTests
         // Never 0 pairs: max_tx_vq follows the bounds of virtqueue_pairs (1..max_virtqueue_pairs).
         Assert.Equal(Err, SendRss(rig, 0x1FF, 0, [0], 0, maxTxVq: 0, Key));
         Assert.Equal(Err, SendRss(rig, 0x1FF, 0, [0], 0, maxTxVq: 5, Key));
-        Assert.Null(rig.Device.CurrentRss);
+        Assert.Null(rig.Device.Steering.Configuration);
     }
 
     [Fact]
@@ -202,7 +226,7 @@ public class ControlQueueTests
         var rig = Started(VirtioNetFeature.Rss);
         // rss_max_key_size is 40: a longer hash_key_length cannot be honoured.
         Assert.Equal(Err, SendRss(rig, 0x1FF, 0, [0], 0, 1, new byte[41]));
-        Assert.Null(rig.Device.CurrentRss);
+        Assert.Null(rig.Device.Steering.Configuration);
     }
 
     [Fact]
@@ -211,7 +235,7 @@ public class ControlQueueTests
         var rig = Started(VirtioNetFeature.Rss);
         // "A driver MUST NOT set any VIRTIO_NET_HASH_TYPE_ flags that are not supported by a device."
         Assert.Equal(Err, SendRss(rig, 0x200, 0, [0], 0, 1, Key));
-        Assert.Null(rig.Device.CurrentRss);
+        Assert.Null(rig.Device.Steering.Configuration);
     }
 
     [Fact]
@@ -219,7 +243,7 @@ public class ControlQueueTests
     {
         var rig = Started(VirtioNetFeature.Rss);
         Assert.Equal(Err, Send(rig, [4, 1, 0xFF, 1, 0, 0, 3, 0, 0, 0]));
-        Assert.Null(rig.Device.CurrentRss);
+        Assert.Null(rig.Device.Steering.Configuration);
     }
 
     [Fact]
@@ -235,10 +259,10 @@ public class ControlQueueTests
     {
         var rig = Started(VirtioNetFeature.Rss);
         Assert.Equal(Ok, SendRss(rig, 0x1FF, 1, [0, 1], 0, 2, Key));
-        RssConfiguration? before = rig.Device.CurrentRss;
+        RssConfiguration? before = rig.Device.Steering.Configuration;
         Assert.Equal(Err, SendRss(rig, 0x1FF, 1, [0, 7], 0, 2, Key));
-        Assert.Same(before, rig.Device.CurrentRss);
-        Assert.Equal(2, rig.Device.ActivePairs);
+        Assert.Same(before, rig.Device.Steering.Configuration);
+        Assert.Equal(2, rig.Device.Steering.Pairs);
     }
 
     [Fact]
@@ -246,7 +270,7 @@ public class ControlQueueTests
     {
         var rig = Started(VirtioNetFeature.HashReport);
         Assert.Equal(Ok, SendHash(rig, 0x3F, Key));
-        RssConfiguration rss = Assert.IsType<RssConfiguration>(rig.Device.CurrentRss);
+        RssConfiguration rss = Assert.IsType<RssConfiguration>(rig.Device.Steering.Configuration);
         Assert.False(rss.SteeringEnabled);
         Assert.Equal((VirtioNetHashTypes)0x3F, rss.HashTypes);
         Assert.Equal(Key, rss.Key);
@@ -258,7 +282,7 @@ public class ControlQueueTests
         var rig = Started(VirtioNetFeature.HashReport);
         // "Field reserved MUST contain zeroes."
         Assert.Equal(Err, SendHash(rig, 0x3F, Key, reserved: 1UL << 40));
-        Assert.Null(rig.Device.CurrentRss);
+        Assert.Null(rig.Device.Steering.Configuration);
     }
 
     [Fact]
@@ -274,7 +298,7 @@ public class ControlQueueTests
     {
         var rig = Started(VirtioNetFeature.HashReport);
         // "Initially the device has all hash types disabled and reports only VIRTIO_NET_HASH_REPORT_NONE."
-        Assert.Null(rig.Device.CurrentRss);
+        Assert.Null(rig.Device.Steering.Configuration);
     }
 
     [Fact]
@@ -284,8 +308,8 @@ public class ControlQueueTests
         Assert.Equal(Ok, SendRss(rig, 0x1FF, 1, [0, 1], 0, 2, Key));
         // "If more than one multiqueue mode is negotiated, the resulting device configuration is defined by the last command sent by the driver."
         Assert.Equal(Ok, Send(rig, [4, 0, 3, 0]));
-        Assert.Null(rig.Device.CurrentRss);
-        Assert.Equal(3, rig.Device.ActivePairs);
+        Assert.Null(rig.Device.Steering.Configuration);
+        Assert.Equal(3, rig.Device.Steering.Pairs);
     }
 
     [Theory]

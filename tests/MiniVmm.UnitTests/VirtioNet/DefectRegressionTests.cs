@@ -58,8 +58,8 @@ public class DefectRegressionTests
         // may use"; table entries name receive queues, which the driver has set up and enabled (all 4).
         // Linux 6.1 sends max_tx_vq = 1 here on a one-CPU guest.
         Assert.Equal(Ok, ControlQueueTests.SendRss(rig, 0x3F, 127, table, 0, 1, Key));
-        Assert.Equal(table, rig.Device.CurrentRss!.IndirectionTable);
-        Assert.Equal(4, rig.Device.ActivePairs);
+        Assert.Equal(table, rig.Device.Steering.Configuration!.IndirectionTable);
+        Assert.Equal(4, rig.Device.Steering.Pairs);
     }
 
     [Fact]
@@ -72,9 +72,8 @@ public class DefectRegressionTests
         for (int i = 0; i < 64; i++) tx.AddChain((data, 72, false));
         // A guest that re-posts a head as soon as the device took it, without reading the used ring.
         var racing = new RepostingBackend(tx, limit: 1000);
-        rig.Device.Pairs[0].Backend = racing;
         ushort usedBefore = tx.UsedIdx;
-        rig.Device.Pairs[0].ProcessTx(rig.Memory);
+        rig.Device.Pairs[0].ProcessTx(rig.Memory, racing);
         Assert.InRange((ushort)(tx.UsedIdx - usedBefore), 1, 64);
     }
 
@@ -85,11 +84,11 @@ public class DefectRegressionTests
         for (int i = 0; i < 4; i++) rig.Rx(0).AddChain((new GuestAddress(0x200000 + 0x1000UL * (ulong)i), 64, true));
         rig.Backends[0].Inject(new byte[1000]);
         rig.Backends[0].Inject(new byte[40]);
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         // The ring holds every buffer it can (4 x 64 bytes): 1012 bytes never fit; the next packet goes through.
         Assert.True(rig.Rx(0).TryTakeUsed(out _, out uint length));
         Assert.Equal(12u + 40, length);
-        Assert.Equal(1UL, rig.Device.Pairs[0].Counters.RxDropped);
+        Assert.Equal(1UL, rig.Device.Pairs[0].Counters.RxDroppedNeverFits);
     }
 
     [Fact]
@@ -102,37 +101,21 @@ public class DefectRegressionTests
         byte[] header = [1, 1, 54, 0, 0xA8, 5, 34, 0, 16, 0, 0, 0];
         rig.Memory.Write(packet, [.. header, .. new byte[1500]]);
         rig.Tx(0).AddChain((packet, 1512, false));
-        rig.Device.Pairs[0].ProcessTx(rig.Memory);
+        rig.ProcessTx(0);
         Assert.DoesNotContain(rig.Backends[0].FromGuest, p => p[0] != 0 || p[1] != 0);
         Assert.True(rig.Tx(0).TryTakeUsed(out _, out _), "the chain is still completed");
-    }
-
-    [Fact]
-    public void With_bus_master_disabled_the_device_does_not_touch_guest_memory()
-    {
-        NetTestRig rig = Started(NetTestRig.BaseFeatures());
-        uint command = rig.Transport.ReadConfig(4, 2);
-        rig.Transport.WriteConfig(4, 2, command & ~4u); // PCI command bit 2: Bus Master Enable
-        GuestAddress ack = rig.Driver.Allocate(1);
-        GuestAddress cmd = rig.Driver.Allocate(4);
-        rig.Memory.Write(cmd, [4, 0, 2, 0]);
-        rig.Memory.Write(ack, [0xAA]);
-        rig.Control.AddChain((cmd, 4, false), (ack, 1, true));
-        rig.Driver.Notify(rig.Device.ControlQueueIndex);
-        Assert.Equal(0xAA, rig.Memory.GetSpan(ack, 1)[0]);
-        Assert.False(rig.Control.TryTakeUsed(out _, out _));
     }
 
     [Fact]
     public void A_host_failure_inside_a_control_command_fails_the_command_and_changes_nothing()
     {
         NetTestRig rig = Started(NetTestRig.BaseFeatures());
-        rig.Device.ActivePairsChanged += _ => throw new InvalidOperationException("TUNSETQUEUE: ENOMEM");
+        rig.Host.FailSteering = "TUNSETQUEUE: ENOMEM";
         byte ack = Err;
         Exception? escaped = Record.Exception(() => ack = ControlQueueTests.Send(rig, [4, 0, 3, 0]));
         Assert.Null(escaped);
         Assert.Equal(Err, ack);
-        Assert.Equal(1, rig.Device.ActivePairs);
+        Assert.Equal(1, rig.Device.Steering.Pairs);
         Assert.False(rig.NeedsReset);
     }
 
@@ -141,7 +124,7 @@ public class DefectRegressionTests
     {
         var msi = new GatedMsi();
         var memory = new ArrayGuestMemory(4 << 20);
-        var device = new VirtioNetDevice(new VirtioNetOptions { QueuePairs = 1 }, memory);
+        var device = new VirtioNetDevice(new VirtioNetOptions { QueuePairs = 1 }, new FakeNetDeviceHost());
         var transport = new VirtioPciTransport(device, msi, memory, new GuestAddress(NetTestRig.BarBase));
         var driver = new VirtioPciDriver(transport, memory);
         Assert.True(driver.Negotiate(NetTestRig.BaseFeatures()));
@@ -180,13 +163,17 @@ public class DefectRegressionTests
     {
         private int _writes;
 
-        public int Read(Span<byte> packetWithVnetHeader) => 0;
+        public int HeaderBytes => VirtioNetHeader.Bytes;
 
-        public bool Write(ReadOnlySpan<byte> packetWithVnetHeader)
+        public BackendResult Read(Span<byte> packet) => BackendResult.WouldBlock;
+
+        public BackendResult Write(ReadOnlySpan<byte> packet)
         {
             if (++_writes <= limit) tx.Publish((ushort)((_writes - 1) % tx.Size));
-            return true;
+            return BackendResult.Written;
         }
+
+        public RxHash HashOf(ReadOnlySpan<byte> packet, MiniVmm.Rss.RssConfiguration configuration) => RxHash.None;
     }
 
     /// <summary>MSI delivery that models KVM: a signal with no route (masked) is dropped.</summary>

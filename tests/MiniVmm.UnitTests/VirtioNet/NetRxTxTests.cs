@@ -20,7 +20,7 @@ public class NetRxTxTests
         ushort head = rig.Rx(0).AddChain((buffer, 1526, true));
         byte[] frame = Frame(60);
         rig.Backends[0].Inject(frame);
-        Assert.Equal(RxOutcome.BackendEmpty, rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxStop.BackendEmpty, rig.ProcessRx(0).Stop);
         Assert.True(rig.Rx(0).TryTakeUsed(out uint id, out uint length));
         Assert.Equal(head, (ushort)id);
         Assert.Equal(12u + 60, length);
@@ -37,10 +37,10 @@ public class NetRxTxTests
         var rig = new NetTestRig();
         rig.Start(NetTestRig.BaseFeatures());
         rig.Backends[0].Inject(Frame(100, 7));
-        Assert.Equal(RxOutcome.WaitingForGuestBuffers, rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxStop.NoGuestBuffers, rig.ProcessRx(0).Stop);
         Assert.True(rig.Device.Pairs[0].HasPendingRx);
         rig.Rx(0).AddChain((new GuestAddress(0x200000), 1526, true));
-        Assert.Equal(RxOutcome.BackendEmpty, rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxStop.BackendEmpty, rig.ProcessRx(0).Stop);
         Assert.True(rig.Rx(0).TryTakeUsed(out _, out uint length));
         Assert.Equal(112u, length);
         Assert.Equal(7, rig.Memory.GetSpan(new GuestAddress(0x200000 + 12), 1)[0]);
@@ -58,7 +58,7 @@ public class NetRxTxTests
         }
         byte[] frame = Frame(1400);
         rig.Backends[0].Inject(frame);
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         var lengths = new List<uint>();
         while (rig.Rx(0).TryTakeUsed(out uint id, out uint length))
         {
@@ -83,11 +83,11 @@ public class NetRxTxTests
         rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.MrgRxbuf));
         rig.Rx(0).AddChain((new GuestAddress(0x200000), 512, true));
         rig.Backends[0].Inject(Frame(1400));
-        Assert.Equal(RxOutcome.WaitingForGuestBuffers, rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxStop.NoGuestBuffers, rig.ProcessRx(0).Stop);
         Assert.False(rig.Rx(0).TryTakeUsed(out _, out _));
         rig.Rx(0).AddChain((new GuestAddress(0x201000), 512, true));
         rig.Rx(0).AddChain((new GuestAddress(0x202000), 512, true));
-        Assert.Equal(RxOutcome.BackendEmpty, rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxStop.BackendEmpty, rig.ProcessRx(0).Stop);
         int used = 0;
         while (rig.Rx(0).TryTakeUsed(out _, out _)) { used++; }
         Assert.Equal(3, used);
@@ -97,13 +97,13 @@ public class NetRxTxTests
     public void Rx_HashReport_WritesHashValueAndReport()
     {
         var rig = new NetTestRig();
-        rig.Device.HashProvider = new FakeHashProvider(0xDEADBEEF, VirtioNetHashReport.TcpV4);
+        rig.Backends[0].FixedHash = new RxHash(0xDEADBEEF, VirtioNetHashReport.TcpV4);
         rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.HashReport, VirtioNetFeature.Rss));
         Assert.Equal(0, ControlQueueTests.SendRss(rig, 0x1FF, 0, [0], 0, 1, new byte[40]));
         rig.Rx(0).AddChain((new GuestAddress(0x200000), 1526, true));
         byte[] frame = Frame(60);
         rig.Backends[0].Inject(frame);
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         Assert.True(rig.Rx(0).TryTakeUsed(out _, out uint length));
         // §5.1.6.4: with VIRTIO_NET_F_HASH_REPORT the header is struct virtio_net_hdr_v1_hash (20 bytes).
         Assert.Equal(20u + 60, length);
@@ -116,11 +116,11 @@ public class NetRxTxTests
     public void Rx_HashReportWithHashingOff_ReportsNone()
     {
         var rig = new NetTestRig();
-        rig.Device.HashProvider = new FakeHashProvider(0x1234, VirtioNetHashReport.UdpV4);
+        rig.Backends[0].FixedHash = new RxHash(0x1234, VirtioNetHashReport.UdpV4);
         rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.HashReport));
         rig.Rx(0).AddChain((new GuestAddress(0x200000), 1526, true));
         rig.Backends[0].Inject(Frame(60));
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         // "Initially the device has all hash types disabled and reports only VIRTIO_NET_HASH_REPORT_NONE."
         Assert.Equal(0u, rig.Memory.ReadU32(new GuestAddress(0x200000 + 12)));
         Assert.Equal(0, rig.Memory.ReadU16(new GuestAddress(0x200000 + 16)));
@@ -133,10 +133,10 @@ public class NetRxTxTests
         rig.Start(NetTestRig.BaseFeatures());
         rig.Rx(0).AddChain((new GuestAddress(0x200000), 1526, true));
         rig.Backends[0].Inject(Frame(60), flags: 1);
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         // §5.1.6.4.1: VIRTIO_NET_HDR_F_NEEDS_CSUM only "If VIRTIO_NET_F_GUEST_CSUM is negotiated".
         Assert.False(rig.Rx(0).TryTakeUsed(out _, out _));
-        Assert.Equal(1UL, rig.Device.Pairs[0].Counters.RxDropped);
+        Assert.Equal(1UL, rig.Device.Pairs[0].Counters.RxDroppedOffloads);
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public class NetRxTxTests
         rig.Memory.Write(new GuestAddress(0x200000), [0xFF]);
         rig.Rx(0).AddChain((new GuestAddress(0x200000), 1526, true));
         rig.Backends[0].Inject(Frame(60), flags: 2); // VIRTIO_NET_HDR_F_DATA_VALID
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         Assert.True(rig.Rx(0).TryTakeUsed(out _, out _));
         Assert.Equal(0, rig.Memory.GetSpan(new GuestAddress(0x200000), 1)[0]);
     }
@@ -159,24 +159,9 @@ public class NetRxTxTests
         rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.GuestCsum, VirtioNetFeature.GuestTso4, VirtioNetFeature.MrgRxbuf));
         rig.Rx(0).AddChain((new GuestAddress(0x200000), 4096, true));
         rig.Backends[0].Inject(Frame(3000), flags: 1, gsoType: 1);
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         Assert.True(rig.Rx(0).TryTakeUsed(out _, out _));
         Assert.Equal(new byte[] { 1, 1 }, rig.Memory.GetSpan(new GuestAddress(0x200000), 2).ToArray());
-    }
-
-    [Fact]
-    public void Rx_OnlyOnActivePairs()
-    {
-        var rig = new NetTestRig();
-        rig.Start(NetTestRig.BaseFeatures());
-        rig.Rx(1).AddChain((new GuestAddress(0x200000), 1526, true));
-        rig.Backends[1].Inject(Frame(60));
-        Assert.Equal(RxOutcome.NotActive, rig.Device.Pairs[1].ProcessRx(rig.Memory));
-        // "After initialization of reset, the device MUST queue packets only on receiveq1."
-        Assert.False(rig.Rx(1).TryTakeUsed(out _, out _));
-        Assert.Equal(0, ControlQueueTests.Send(rig, [4, 0, 2, 0]));
-        rig.Device.Pairs[1].ProcessRx(rig.Memory);
-        Assert.True(rig.Rx(1).TryTakeUsed(out _, out _));
     }
 
     [Fact]
@@ -189,9 +174,9 @@ public class NetRxTxTests
             rig.Rx(0).AddChain((new GuestAddress(0x200000 + 0x800UL * (ulong)i), 1526, true));
             rig.Backends[0].Inject(Frame(60));
         }
-        Assert.Equal(RxOutcome.BudgetUsed, rig.Device.Pairs[0].ProcessRx(rig.Memory));
-        Assert.Equal((ulong)NetQueuePair.RxBudget, rig.Device.Pairs[0].Counters.RxPackets);
-        Assert.Equal(RxOutcome.BackendEmpty, rig.Device.Pairs[0].ProcessRx(rig.Memory));
+        Assert.Equal(RxStop.BudgetUsed, rig.ProcessRx(0).Stop);
+        Assert.Equal((ulong)NetQueuePair.DefaultBudget, rig.Device.Pairs[0].Counters.RxPackets);
+        Assert.Equal(RxStop.BackendEmpty, rig.ProcessRx(0).Stop);
         Assert.Equal(300UL, rig.Device.Pairs[0].Counters.RxPackets);
     }
 
@@ -206,7 +191,7 @@ public class NetRxTxTests
         byte[] frame = Frame(200);
         rig.Memory.Write(data, frame);
         ushort head = rig.Tx(0).AddChain((header, 12, false), (data, 120, false), (data + 120, 80, false));
-        Assert.Equal(1, rig.Device.Pairs[0].ProcessTx(rig.Memory));
+        Assert.Equal(1, rig.ProcessTx(0).Completed);
         byte[] sent = Assert.Single(rig.Backends[0].FromGuest);
         Assert.Equal(12 + 200, sent.Length);
         Assert.Equal(frame, sent[12..]);
@@ -218,14 +203,14 @@ public class NetRxTxTests
     [Fact]
     public void Tx_WithHashHeader_HandsTheBackendThe12ByteHeader()
     {
-        var rig = new NetTestRig();
-        rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.HashReport));
+        var rig = new NetTestRig(new VirtioNetOptions { QueuePairs = 4, BackendOffloads = NetOffloads.All });
+        rig.Start(NetTestRig.BaseFeatures(VirtioNetFeature.HashReport, VirtioNetFeature.Csum));
         var packet = new GuestAddress(0x200000);
         byte[] header = [1, 0, 0, 0, 0, 0, 14, 0, 16, 0, 0, 0, 0xAA, 0xAA, 0xAA, 0xAA, 0xBB, 0xBB, 0, 0];
         byte[] frame = Frame(64);
         rig.Memory.Write(packet, [.. header, .. frame]);
         rig.Tx(0).AddChain((packet, 84, false));
-        rig.Device.Pairs[0].ProcessTx(rig.Memory);
+        rig.ProcessTx(0);
         byte[] sent = Assert.Single(rig.Backends[0].FromGuest);
         Assert.Equal(header[..10], sent[..10]);
         Assert.Equal(new byte[] { 0, 0 }, sent[10..12]);
@@ -238,7 +223,7 @@ public class NetRxTxTests
         var rig = new NetTestRig(memoryBytes: 1 << 21);
         rig.Start(NetTestRig.BaseFeatures());
         rig.Tx(0).AddChain((new GuestAddress(0x100000), 12 + 70000, false));
-        Assert.Equal(1, rig.Device.Pairs[0].ProcessTx(rig.Memory));
+        Assert.Equal(1, rig.ProcessTx(0).Completed);
         Assert.Empty(rig.Backends[0].FromGuest);
         Assert.True(rig.Tx(0).TryTakeUsed(out _, out _));
         Assert.Equal(1UL, rig.Device.Pairs[0].Counters.TxDropped);
@@ -256,10 +241,10 @@ public class NetRxTxTests
             rig.Rx(0).AddChain((new GuestAddress(0x200000 + 0x1000UL * (ulong)i), 1526, true));
         }
         rig.Backends[0].Inject(Frame(60));
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         Assert.Equal(0, rig.Msi.Count(0));
         rig.Backends[0].Inject(Frame(60));
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         Assert.Equal(1, rig.Msi.Count(0));
     }
 
@@ -271,7 +256,7 @@ public class NetRxTxTests
         rig.Rx(0).AddIndirectChain(new GuestAddress(0x300000), (new GuestAddress(0x200000), 12, true), (new GuestAddress(0x201000), 1514, true));
         byte[] frame = Frame(100);
         rig.Backends[0].Inject(frame);
-        rig.Device.Pairs[0].ProcessRx(rig.Memory);
+        rig.ProcessRx(0);
         Assert.True(rig.Rx(0).TryTakeUsed(out _, out uint length));
         Assert.Equal(112u, length);
         Assert.Equal(frame, rig.Memory.GetSpan(new GuestAddress(0x201000), 100).ToArray());

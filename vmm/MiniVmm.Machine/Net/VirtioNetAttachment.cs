@@ -1,87 +1,64 @@
 using MiniVmm.HostNet;
-using MiniVmm.Kvm;
 using MiniVmm.HostNet.Steering;
+using MiniVmm.Machine.Virtio;
 using MiniVmm.Memory;
 using MiniVmm.Native;
 using MiniVmm.Virtio.Net;
-using MiniVmm.Virtio.Pci;
 
 namespace MiniVmm.Machine.Net;
 
 /// <summary>
-/// The network card of a machine: a multiqueue TAP, the steering back end, the virtio-net device on
-/// its modern virtio-pci transport, and one worker thread per queue pair. Wiring only: packets
-/// move in <see cref="NetQueuePair"/>, steering decisions in the back end. Start-up order: TAP,
-/// steering probes and back end, device, transport and MSI routes, kicks, workers.
+/// The network card of a machine: a multiqueue TAP with the steering back end chosen for this host,
+/// the device's runtime (the virtio-net device and its workers), and the device as a virtio-pci
+/// function. Wiring only. Start-up order: TAP, steering probes and back end, runtime, kick eventfds,
+/// PCI function (transport, MSI routes, ioeventfds).
 /// </summary>
 public sealed class VirtioNetAttachment : IDisposable
 {
     /// <summary>Where BAR 0 goes (the start of the PCI MMIO window; there is no firmware to place it).</summary>
     public static readonly GuestAddress BarAddress = new(0xC000_0000);
 
-    private readonly VirtualMachine _vm;
-    private readonly EventFd[] _rxKicks, _txKicks;
-    private readonly QueuePairWorker[] _workers;
-    private readonly List<(EventFd Kick, GuestAddress Address)> _ioEventFds = new();
-    private readonly object _lock = new();
-    private bool _disposed;
+    private readonly EventFd[] _kicks;
+    private readonly VirtioPciFunction _function;
 
-    private VirtioNetAttachment(Machine machine, Tap tap, SteeringChoice choice, ISteeringBackend steering, NetworkOptions options)
+    private VirtioNetAttachment(Machine machine, TapNetBackend backend, NetworkOptions options)
     {
-        _vm = machine.Vm;
-        Tap = tap;
-        Steering = choice;
-        Backend = steering;
-        int pairs = tap.Queues.Count;
-        Device = new VirtioNetDevice(new VirtioNetOptions
+        Backend = backend;
+        Runtime = new NetDeviceRuntime("net0", new VirtioNetOptions
         {
-            QueuePairs = pairs,
+            QueuePairs = backend.QueuePairs,
             Mac = options.Mac,
             Rss = options.Rss,
             HashReport = options.HashReport,
             BackendOffloads = NetOffloads.All,
-        }, machine.Memory);
-        for (int k = 0; k < pairs; k++) Device.Pairs[k].Backend = steering.PortOf(k);
-        Device.HashProvider = steering.HashProvider;
-
-        // One MSI-X vector per virtqueue plus one for configuration changes (docs/VIRTIO.md).
-        var msi = new KvmMsiInterrupts(machine.CreateMsiRouting(Device.Queues.Count + 1));
-        Transport = new VirtioPciTransport(Device, msi, machine.Memory, BarAddress);
-        Transport.NeedsReset += reason => Console.Error.WriteLine($"minivmm: net0: device needs reset: {reason}");
-        Transport.QueueNotified += SignalKick;
-        Transport.BarsChanged += RegisterIoEventFds;
-        Device.Activated += OnActivated;
-        Device.ActivePairsChanged += OnActivePairsChanged;
-        Device.RssChanged += config => Backend.Configure(config, Device.ActivePairs);
-
-        _rxKicks = new EventFd[pairs];
-        _txKicks = new EventFd[pairs];
-        _workers = new QueuePairWorker[pairs];
-        for (int k = 0; k < pairs; k++)
+        }, backend);
+        _kicks = new EventFd[Runtime.Device.Queues.Count];
+        try
         {
-            _rxKicks[k] = new EventFd();
-            _txKicks[k] = new EventFd();
-            var loop = new QueuePairLoop(Device.Pairs[k], machine.Memory);
-            _workers[k] = new QueuePairWorker($"net0-qp{k}", tap.Queues[k].Handle, _rxKicks[k], _txKicks[k], loop, OnWorkerBroken,
-                steering.WakeupOf(k));
-            loop.Worker = _workers[k];
+            for (int q = 0; q < _kicks.Length; q++) _kicks[q] = new EventFd();
+            // PCI starts with Bus Master Enable clear: no DMA until the driver sets it.
+            Runtime.Bind(machine.Memory, _kicks.Select(k => (FileDescriptor?)k.Handle).ToArray(), busMaster: false);
+            _function = new VirtioPciFunction(machine, Runtime.Device, _kicks, BarAddress, Runtime.Name);
         }
-        machine.AddPciDevice(Transport);
-        // Until the driver asks for more pairs (VQ_PAIRS_SET), only queue 0 carries traffic (§5.1.6.5.5).
-        tap.SetActiveQueues(1);
-        foreach (QueuePairWorker w in _workers) w.Start();
+        catch
+        {
+            foreach (EventFd? k in _kicks) k?.Dispose();
+            throw;
+        }
     }
 
-    public Tap Tap { get; }
+    public TapNetBackend Backend { get; }
+
+    public Tap Tap => Backend.Tap;
 
     /// <summary>The back end chosen and the one-line reason (the probe results).</summary>
-    public SteeringChoice Steering { get; }
+    public SteeringChoice Steering => Backend.Choice;
 
-    public ISteeringBackend Backend { get; }
+    public NetDeviceRuntime Runtime { get; }
 
-    public VirtioNetDevice Device { get; }
+    public VirtioNetDevice Device => Runtime.Device;
 
-    public VirtioPciTransport Transport { get; }
+    public MiniVmm.Virtio.Pci.VirtioPciTransport Transport => _function.Transport;
 
     /// <summary>
     /// Opens the TAP, probes the host and picks the steering back end, and puts the card on the
@@ -92,7 +69,7 @@ public sealed class VirtioNetAttachment : IDisposable
     {
         int pairs = options.Queues ?? Math.Clamp(machine.CpuCount, 1, VirtioNetOptions.MaxQueuePairsLimit);
         Tap tap = options.Fds is { Count: > 0 } fds ? Tap.Adopt(fds) : Tap.CreateOrAttach(options.TapName!, pairs);
-        ISteeringBackend? backend = null;
+        TapNetBackend? backend = null;
         using var bpf = new BpfSteeringProbe();
         try
         {
@@ -100,81 +77,25 @@ public sealed class VirtioNetAttachment : IDisposable
                 ? new UnprobedSteeringCapabilities()
                 : new KernelSteeringCapabilities(bpf);
             SteeringChoice choice = SteeringSelector.Choose(options.Steering, capabilities, options.HashReport);
-            backend = SteeringBackends.Create(choice, tap, bpf.TakeProgram);
-            var attachment = new VirtioNetAttachment(machine, tap, choice, backend, options);
+            backend = new TapNetBackend(tap, SteeringBackends.Create(choice, tap, bpf.TakeProgram), choice);
+            // Until the driver asks for more pairs (VQ_PAIRS_SET), only queue 0 carries traffic (§5.1.6.5.5).
+            tap.SetActiveQueues(1);
+            var attachment = new VirtioNetAttachment(machine, backend, options);
             machine.Own(attachment);
             return attachment;
         }
         catch
         {
-            backend?.Dispose();
-            tap.Dispose();
+            if (backend is not null) backend.Dispose();
+            else tap.Dispose();
             throw;
         }
     }
 
-    private void OnActivated(ulong features)
-    {
-        Tap.SetOffloads(GuestOffloads.ToTunOffloads(features));
-        OnActivePairsChanged(Device.ActivePairs);
-        RegisterIoEventFds();
-    }
-
-    private void OnActivePairsChanged(int pairs)
-    {
-        Tap.SetActiveQueues(Math.Max(1, pairs));
-        Backend.Configure(Device.CurrentRss, pairs);
-    }
-
-    /// <summary>
-    /// Data-queue notifications become ioeventfds, so a guest kick never leaves the kernel (§4.1.4.4:
-    /// one notify address per queue). The control queue stays on the MMIO path: its commands are
-    /// answered on the vCPU. Re-done when the guest moves the BAR.
-    /// </summary>
-    private void RegisterIoEventFds()
-    {
-        lock (_lock)
-        {
-            foreach (var (kick, address) in _ioEventFds) _vm.UnregisterIoEventFd(kick, address, VirtioPciTransport.NotifyWriteBytes);
-            _ioEventFds.Clear();
-            if (_disposed || !Transport.MemoryEnabled || !Device.IsActive) return;
-            for (int q = 0; q < Transport.QueueCount; q++)
-            {
-                if (!Device.TryGetPairOfQueue(q, out int pair, out bool isRx)) continue;
-                EventFd kick = isRx ? _rxKicks[pair] : _txKicks[pair];
-                GuestAddress address = Transport.NotifyAddress(q);
-                _vm.RegisterIoEventFd(kick, address, VirtioPciTransport.NotifyWriteBytes);
-                _ioEventFds.Add((kick, address));
-            }
-        }
-    }
-
-    private void SignalKick(int queue)
-    {
-        if (Device.TryGetPairOfQueue(queue, out int pair, out bool isRx)) (isRx ? _rxKicks[pair] : _txKicks[pair]).Signal();
-    }
-
-    private void OnWorkerBroken(QueuePairWorker worker, Exception e)
-    {
-        Console.Error.WriteLine($"minivmm: {worker.Name}: {e.Message}");
-        Transport.MarkNeedsReset($"{worker.Name}: {e.Message}");
-    }
-
     public void Dispose()
     {
-        lock (_lock)
-        {
-            if (_disposed) return;
-            _disposed = true;
-        }
-        foreach (QueuePairWorker w in _workers) w.Dispose();
-        lock (_lock)
-        {
-            foreach (var (kick, address) in _ioEventFds) _vm.UnregisterIoEventFd(kick, address, VirtioPciTransport.NotifyWriteBytes);
-            _ioEventFds.Clear();
-        }
-        Backend.Dispose();
-        Tap.Dispose();
-        foreach (EventFd e in _rxKicks.Concat(_txKicks)) e.Dispose();
+        _function.Dispose();
+        Runtime.Dispose(); // stops the workers, then the steering back end and the TAP
+        foreach (EventFd k in _kicks) k.Dispose();
     }
 }

@@ -106,4 +106,38 @@ public static unsafe class TunDevice
         // Safe: TUNSETSTEERINGEBPF reads one int (the program fd).
         Ioctl.Invoke(fd, TunIoctl.TUNSETSTEERINGEBPF, "TUNSETSTEERINGEBPF", &programFd);
     }
+
+    /// <summary>
+    /// TUNGETVNETHASHTYPES (not in mainline: the tun virtio-net hashing series, v12): the hash types the
+    /// kernel can compute. False with the errno when the kernel does not know the request.
+    /// </summary>
+    public static bool TryGetVnetHashTypes(FileDescriptor fd, out uint types, out int errno)
+    {
+        uint value = 0;
+        // Safe: the request writes one u32 into the local (and an unknown request writes nothing).
+        int r = Ioctl.TryInvoke(fd, TunIoctl.TUNGETVNETHASHTYPES, &value, out errno);
+        types = value;
+        return r >= 0;
+    }
+
+    /// <summary>TUNSETVNETREPORTINGAUTOMQ: report these hash types with the kernel's own queue choice (0: off).</summary>
+    public static void SetVnetReportingAutomq(FileDescriptor fd, uint types)
+    {
+        // Safe: the request reads one u32 from the local.
+        Ioctl.Invoke(fd, TunIoctl.TUNSETVNETREPORTINGAUTOMQ, "TUNSETVNETREPORTINGAUTOMQ", &types);
+    }
+
+    /// <summary>
+    /// TUNSETVNETRSS or, with <paramref name="reportHash"/>, TUNSETVNETREPORTINGRSS: struct tun_vnet_rss,
+    /// the indirection table and the key, laid out by the caller in <paramref name="argument"/>.
+    /// </summary>
+    public static void SetVnetRss(FileDescriptor fd, ReadOnlySpan<byte> argument, bool reportHash)
+    {
+        uint request = reportHash ? TunIoctl.TUNSETVNETREPORTINGRSS : TunIoctl.TUNSETVNETRSS;
+        fixed (byte* p = argument)
+        {
+            // Safe: the kernel reads the header, mask + 1 table entries and at most 40 key bytes, all inside the pinned span.
+            Ioctl.Invoke(fd, request, reportHash ? "TUNSETVNETREPORTINGRSS" : "TUNSETVNETRSS", p);
+        }
+    }
 }

@@ -1,7 +1,7 @@
 using MiniVmm.Kvm;
 using MiniVmm.Virtio.Pci;
 
-namespace MiniVmm.Machine.Net;
+namespace MiniVmm.Machine.Virtio;
 
 /// <summary>The transport's MSI-X messages delivered by KVM: one GSI route and one irqfd per vector.</summary>
 internal sealed class KvmMsiInterrupts(MsiRouting routing) : IMsiInterrupts

@@ -1,0 +1,84 @@
+using MiniVmm.HostNet;
+using MiniVmm.Memory;
+using MiniVmm.Native;
+using MiniVmm.Virtio;
+using MiniVmm.Virtio.Net;
+using MiniVmm.Virtio.Pci;
+using Xunit;
+
+namespace MiniVmm.Testing;
+
+/// <summary>
+/// The device's runtime with its real worker threads, over fake RAM, a virtio-pci transport, fake
+/// MSI and a <see cref="FakeNetBackend"/>: kicks are real eventfds, so a driver notify wakes a real
+/// worker. For tests of what the threads do (lifecycle, budgets, failures); <see cref="NetTestRig"/>
+/// is the synchronous rig for packet work.
+/// </summary>
+public sealed class RuntimeTestRig : IDisposable
+{
+    private readonly EventFd[] _kicks;
+
+    public RuntimeTestRig(int pairs = 2, int memoryBytes = 4 << 20)
+    {
+        Memory = new ArrayGuestMemory(memoryBytes);
+        Backend = new FakeNetBackend(pairs);
+        Runtime = new NetDeviceRuntime("test0", new VirtioNetOptions { QueuePairs = pairs }, Backend, line => { lock (Log) Log.Add(line); });
+        _kicks = Enumerable.Range(0, Runtime.Device.Queues.Count).Select(_ => new EventFd()).ToArray();
+        Runtime.Bind(Memory, _kicks.Select(k => (FileDescriptor?)k.Handle).ToArray(), busMaster: false);
+        Transport = new VirtioPciTransport(Runtime.Device, Msi, Memory, new GuestAddress(NetTestRig.BarBase));
+        Driver = new VirtioPciDriver(Transport, Memory);
+    }
+
+    public ArrayGuestMemory Memory { get; }
+    public FakeNetBackend Backend { get; }
+    public NetDeviceRuntime Runtime { get; }
+    public VirtioNetDevice Device => Runtime.Device;
+    public VirtioPciTransport Transport { get; }
+    public VirtioPciDriver Driver { get; }
+    public FakeMsiInterrupts Msi { get; } = new();
+    public List<string> Log { get; } = [];
+    public Dictionary<int, VirtqueueDriver> Queues { get; } = [];
+
+    public VirtqueueDriver Rx(int pair) => Queues[2 * pair];
+    public VirtqueueDriver Tx(int pair) => Queues[2 * pair + 1];
+    public VirtqueueDriver Control => Queues[Device.ControlQueueIndex];
+
+    public bool NeedsReset => (Transport.Status & VirtioDeviceStatus.DeviceNeedsReset) != 0;
+
+    /// <summary>Negotiates, sets up every queue, enables MSI-X and sets DRIVER_OK: the workers start.</summary>
+    public void Start(ulong features, ushort queueSize = 64)
+    {
+        Queues.Clear();
+        Assert.True(Driver.Negotiate(features), "device refused the features");
+        int queues = (int)Driver.Read(18, 2);
+        for (int q = 0; q < queues; q++)
+        {
+            Queues[q] = Driver.SetUpQueue(q, q == queues - 1 ? (ushort)16 : queueSize, (ushort)q);
+        }
+        Driver.Write(16, 2, (uint)queues);
+        Driver.EnableMsix(queues + 1);
+        Driver.DriverOk();
+        Assert.True(Device.IsActive);
+    }
+
+    /// <summary>Writes 0 to device_status: the workers are stopped and joined before this returns.</summary>
+    public void Reset() => Driver.Write(20, 1, 0);
+
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds; the condition is what the test asserts next.</summary>
+    public static bool WaitFor(Func<bool> condition, int timeoutMs = 5000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (!condition())
+        {
+            if (Environment.TickCount64 > deadline) return false;
+            Thread.Sleep(1);
+        }
+        return true;
+    }
+
+    public void Dispose()
+    {
+        Runtime.Dispose();
+        foreach (EventFd k in _kicks) k.Dispose();
+    }
+}
