@@ -50,6 +50,8 @@ public static class NetOptionParser
         }
         if (options.TapName is null && options.Fds is not { Count: > 0 }) throw new UsageException($"--net {spec}: needs tap=NAME or fds=LIST");
         if (options.TapName is not null && options.Fds is { Count: > 0 }) throw new UsageException($"--net {spec}: give tap=NAME or fds=LIST, not both");
+        if (options.Fds is { Count: > VirtioNetOptions.MaxQueuePairsLimit } many)
+            throw new UsageException($"--net {spec}: {many.Count} fds; a device has at most {VirtioNetOptions.MaxQueuePairsLimit} queue pairs");
         if (options.Fds is { Count: > 0 } fds && options.Queues is int q && q != fds.Count)
             throw new UsageException($"--net {spec}: queues={q} but {fds.Count} fds were given");
         return options;
