@@ -1,4 +1,5 @@
 using System.Text;
+using MiniVmm.Cli.CommandLine;
 using MiniVmm.Rss;
 
 namespace MiniVmm.Cli.Commands;
@@ -11,38 +12,60 @@ namespace MiniVmm.Cli.Commands;
 /// </summary>
 public static class RssCommand
 {
-    public const string Usage = """
-        usage: minivmm rss [--frame HEX] [--key HEX] [--types MASK|NAMES] [--table Q,Q,...]
-                           [--unclassified Q] [--engine managed|bpf] [--json]
-          Frames are Ethernet frames in hex (no vnet header), one per line on stdin unless --frame is given.
-          --key HEX        Toeplitz key, at most 40 bytes (default: the Microsoft verification key)
-          --types          virtio hash types: a number (e.g. 511, 0x1ff) or names
-                           ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,ip_ex,tcp_ex,udp_ex,all (default: all)
-          --table          indirection table, power-of-two length up to 128; prints the queue
-          --unclassified   queue of frames no enabled type applies to (default 0)
-          --engine         managed (default) or bpf (the steering program via BPF_PROG_TEST_RUN)
-          --json           one JSON object per frame
-        """;
-
     /// <summary>
     /// Creates the BPF engine for a configuration; set by the host layer (MiniVmm.Bpf is wired by the CLI's
     /// Program). Null: `--engine bpf` is not available.
     /// </summary>
     public static Func<RssConfiguration, RssEngine>? BpfEngineFactory { get; set; }
 
-    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    /// <summary>`minivmm rss ARGS` with the given streams (tests run it in-process).</summary>
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
+        MinivmmCommandLine.Invoke(["rss", .. args], new CliConsole(stdin, stdout, stderr));
+
+    public static DocumentedCommand Create(CliConsole console)
     {
-        RssCommandOptions options;
+        var frame = Declare.Value<byte[]?>("--frame", "HEX", "one Ethernet frame in hex (no vnet header); without it, one frame per line on stdin",
+            text => RssCommandOptions.ParseHex(text, "--frame"), "-f");
+        var key = Declare.Value<byte[]?>("--key", "HEX", "Toeplitz key, at most 40 bytes (default: the Microsoft verification key)", RssCommandOptions.ParseKey, "-k");
+        var types = new TextOption<VirtioNetHashTypes>("types", "MASK|NAMES", "virtio hash types: a number (e.g. 511, 0x1ff) or names ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,ip_ex,tcp_ex,udp_ex,all",
+            RssCommandOptions.ParseTypes, "all");
+        var table = Declare.Value<ushort[]?>("--table", "Q,Q,...", "indirection table, power-of-two length up to 128; prints the queue",
+            RssCommandOptions.ParseTable, "-t");
+        var unclassified = Declare.Value("--unclassified", "Q", "queue of frames no enabled type applies to",
+            text => RssCommandOptions.ParseQueue(text, "--unclassified"), (ushort)0);
+        var engine = new TextOption<string>("engine", "managed|bpf", "managed, or bpf: the steering program via BPF_PROG_TEST_RUN",
+            RssCommandOptions.ParseEngine, "managed", "-e").Completing("managed", "bpf");
+        var json = Declare.Flag("--json", "one JSON object per frame", "-j");
+        var command = new DocumentedCommand("rss", "explain the RSS hash and queue of Ethernet frames given as hex",
+            [
+                "minivmm rss --table 0,1,2,3 < frames.hex          # one hex frame per line",
+                "minivmm rss -jt 0,1 --frame 525400123456...        # -j -t bundled; JSON out",
+                "minivmm rss --engine bpf --types tcpv4,udpv4 < frames.hex",
+            ],
+            """
+            Per frame: the virtio hash type, the hashed input bytes, the Toeplitz hash, the hash report
+            and, with --table, the receive queue. Exit 0; bad input: one line and exit 2; the bpf
+            engine unavailable: exit 1.
+            """) { frame, key, types.Option, table, unclassified, engine.Option, json };
+        command.ErrorPrefix = "minivmm rss";
+        command.SetAction(parse => Execute(new RssCommandOptions
+        {
+            Frame = parse.GivenValue(frame),
+            Key = parse.GivenValue(key) ?? RssConfiguration.DefaultKey.ToArray(),
+            HashTypes = types.Get(parse),
+            Table = parse.GivenValue(table),
+            UnclassifiedQueue = parse.GetValue(unclassified),
+            Engine = engine.Get(parse)!,
+            Json = parse.GetValue(json),
+        }, console.In, console.Out, console.Error));
+        return command;
+    }
+
+    private static int Execute(RssCommandOptions options, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
         List<byte[]> frames;
         try
         {
-            options = RssCommandOptions.Parse(args);
-            if (options.Help)
-            {
-                stdout.WriteLine(Usage);
-                return 0;
-            }
-
             frames = options.Frame is { } single ? [single] : ReadFrames(stdin);
         }
         catch (FormatException error)
