@@ -1,4 +1,5 @@
 using System.Text;
+using MiniVmm.Cli.Captures;
 using MiniVmm.Cli.CommandLine;
 using MiniVmm.Rss;
 
@@ -35,10 +36,12 @@ public static class RssCommand
             text => RssCommandOptions.ParseQueue(text, "--unclassified"), (ushort)0);
         var engine = new TextOption<string>("engine", "managed|bpf", "managed, or bpf: the steering program via BPF_PROG_TEST_RUN",
             RssCommandOptions.ParseEngine, "managed", "-e").Completing("managed", "bpf");
-        var json = Declare.Flag("--json", "one JSON object per frame", "-j");
-        var command = new DocumentedCommand("rss", "explain the RSS hash and queue of Ethernet frames given as hex",
+        var pcap = Declare.Value<string?>("--pcap", "FILE", "frames from a capture (pcap or pcapng, Ethernet); ends with a per-queue histogram for --table", text => text);
+        var json = Declare.Flag("--json", "one JSON object per frame (with --pcap and --table, then one with the histogram)", "-j");
+        var command = new DocumentedCommand("rss", "explain the RSS hash and queue of Ethernet frames given as hex or in a capture",
             [
                 "minivmm rss --table 0,1,2,3 < frames.hex          # one hex frame per line",
+                "minivmm rss --pcap traffic.pcapng --table 0,1,2,3  # where would this traffic go?",
                 "minivmm rss -jt 0,1 --frame 525400123456...        # -j -t bundled; JSON out",
                 "minivmm rss --engine bpf --types tcpv4,udpv4 < frames.hex",
             ],
@@ -46,11 +49,12 @@ public static class RssCommand
             Per frame: the virtio hash type, the hashed input bytes, the Toeplitz hash, the hash report
             and, with --table, the receive queue. Exit 0; bad input: one line and exit 2; the bpf
             engine unavailable: exit 1.
-            """) { frame, key, types.Option, table, unclassified, engine.Option, json };
+            """) { frame, pcap, key, types.Option, table, unclassified, engine.Option, json };
         command.ErrorPrefix = "minivmm rss";
         command.SetAction(parse => Execute(new RssCommandOptions
         {
             Frame = parse.GivenValue(frame),
+            Pcap = parse.GivenValue(pcap),
             Key = parse.GivenValue(key) ?? RssConfiguration.DefaultKey.ToArray(),
             HashTypes = types.Get(parse),
             Table = parse.GivenValue(table),
@@ -64,11 +68,14 @@ public static class RssCommand
     private static int Execute(RssCommandOptions options, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         List<byte[]> frames;
+        Capture? capture = null;
         try
         {
-            frames = options.Frame is { } single ? [single] : ReadFrames(stdin);
+            if (options.Frame is not null && options.Pcap is not null) throw new FormatException("give --frame or --pcap, not both");
+            if (options.Pcap is not null) capture = CaptureFile.Read(options.Pcap);
+            frames = capture is not null ? capture.Frames.Select(f => f.Data).ToList() : options.Frame is { } single ? [single] : ReadFrames(stdin);
         }
-        catch (FormatException error)
+        catch (Exception error) when (error is FormatException or CaptureFormatException)
         {
             stderr.WriteLine($"minivmm rss: {error.Message}");
             return 2;
@@ -99,14 +106,18 @@ public static class RssCommand
             engine = new ManagedEngine(config);
         }
 
+        int[] perQueue = new int[options.Table is { } t ? Math.Max(t.Max(), options.UnclassifiedQueue) + 1 : 0];
         using (engine)
         {
             for (int i = 0; i < frames.Count; i++)
             {
-                stdout.WriteLine(Describe(i + 1, frames[i], options, config, engine));
+                RssResult result = engine.Compute(frames[i]);
+                if (result.Queue < perQueue.Length) perQueue[result.Queue]++;
+                stdout.WriteLine(Describe(i + 1, frames[i], result, options, config, engine));
             }
         }
 
+        if (capture is not null && options.Table is not null) RssHistogram.Write(stdout, options, capture, perQueue);
         return 0;
     }
 
@@ -144,9 +155,8 @@ public static class RssCommand
         return frames.Count > 0 ? frames : throw new FormatException("no frames on stdin (one hex frame per line, or --frame HEX)");
     }
 
-    private static string Describe(int number, byte[] frame, RssCommandOptions options, RssConfiguration config, RssEngine engine)
+    private static string Describe(int number, byte[] frame, RssResult result, RssCommandOptions options, RssConfiguration config, RssEngine engine)
     {
-        RssResult result = engine.Compute(frame);
         string? input = null;
         if (engine is ManagedEngine)
         {

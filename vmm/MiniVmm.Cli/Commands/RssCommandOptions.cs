@@ -32,6 +32,9 @@ public sealed record RssCommandOptions
 
     public byte[]? Frame { get; init; }
 
+    /// <summary>A capture file to read the frames from, or null.</summary>
+    public string? Pcap { get; init; }
+
     public byte[] Key { get; init; } = RssConfiguration.DefaultKey.ToArray();
 
     public VirtioNetHashTypes HashTypes { get; init; } = VirtioNetHashTypes.All;
