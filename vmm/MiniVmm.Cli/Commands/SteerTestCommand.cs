@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MiniVmm.Cli.Captures;
 using MiniVmm.Cli.CommandLine;
 using MiniVmm.Cli.SteerTest;
 using MiniVmm.Rss;
@@ -19,6 +20,7 @@ public static class SteerTestCommand
                 "minivmm steer-test                                  # 4 queues, steering auto, hash report on",
                 "minivmm steer-test -q 8 --steering software --json",
                 "minivmm steer-test --table 0,0,1,1 --table2 1,1,0,0 --queues 2   # switch tables at run time",
+                "minivmm steer-test --replay traffic.pcapng -q 4    # your own traffic, per queue expected vs received",
             ],
             """
             Creates a TAP with N queues, boots the probe guest on MiniVmm's virtio-net, sends a flow set
@@ -30,7 +32,7 @@ public static class SteerTestCommand
             """)
         {
             o.Queues, o.Frames, o.Steering.Option, o.HashReport.Option, o.Key, o.Types.Option, o.Table, o.Unclassified, o.Table2, o.Key2,
-            o.Tap, o.Probe, o.Timeout, o.Json,
+            o.Tap, o.Probe, o.Timeout, o.Replay, o.Json,
         };
         command.SetAction(parse => Execute(console, new SteerTestOptions
         {
@@ -48,12 +50,22 @@ public static class SteerTestCommand
             ProbePath = parse.GivenValue(o.Probe),
             TimeoutSeconds = parse.GetValue(o.Timeout),
             Json = parse.GetValue(o.Json),
-        }));
+        }, parse.GivenValue(o.Replay)));
         return command;
     }
 
-    public static int Execute(CliConsole console, SteerTestOptions options)
+    /// <summary>Runs the rig; <paramref name="replayFile"/> (--replay) is read first, so a bad capture creates nothing.</summary>
+    public static int Execute(CliConsole console, SteerTestOptions options, string? replayFile = null)
     {
+        if (replayFile is not null)
+        {
+            try
+            {
+                options = options with { Replay = CaptureReplay.Load(replayFile) };
+            }
+            catch (CaptureFormatException e) { return ExitCodes.Usage(console.Error, e.Message); }
+            if (options.Replay.Sent == 0) return ExitCodes.Usage(console.Error, $"{options.Replay.Summary}: nothing to replay");
+        }
         // Checks across options (the parse has already checked each value on its own).
         foreach (ushort[]? table in new[] { options.Table, options.Table2 })
         {
@@ -77,8 +89,8 @@ public static class SteerTestCommand
         catch (SteeringUnavailableException e) { return ExitCodes.Usage(console.Error, e.Message); }
         catch (Exception e) { return ExitCodes.Failure(console.Error, $"steer-test: {e.Message}"); }
 
-        if (options.Json) SteerTestRenderer.WriteJson(result, run.BackendName, run.BackendReason, console.Out);
-        else SteerTestRenderer.WriteTable(result, run.BackendReason, console.Out);
+        if (options.Json) SteerTestRenderer.WriteJson(result, run.BackendName, run.BackendReason, console.Out, options.Replay);
+        else SteerTestRenderer.WriteTable(result, run.BackendReason, console.Out, options.Replay);
         foreach (string error in run.Errors) console.Error.WriteLine($"minivmm: steer-test: {error}");
         return result.Passed && run.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.HostFailure;
     }
@@ -105,6 +117,8 @@ public static class SteerTestCommand
         public readonly Option<string?> Tap = Declare.Value<string?>("--tap", "NAME", "TAP name (default mvst<pid>; created and removed)", t => t);
         public readonly Option<string?> Probe = Declare.Value<string?>("--probe", "FILE", "the probe image (default: out/guest-images/probe.elf beside this binary)", t => t);
         public readonly Option<int> Timeout = Declare.Value("--timeout", "SECONDS", "give up after this long", t => OptionValues.WholeNumber("--timeout", t, 5, 3600), 120);
+        public readonly Option<string?> Replay = Declare.Value<string?>("--replay", "FILE",
+            "send a capture's IPv4/IPv6 frames (pcap or pcapng, Ethernet) instead of the built-in flow set; others are skipped and counted", t => t);
         public readonly Option<bool> Json = Declare.Flag("--json", "one JSON object: frames, mismatches, per-queue counts, back end and why", "-j");
     }
 }

@@ -22,6 +22,9 @@ public sealed record SteerTestOptions
     public string? TapName { get; init; }
     public string? ProbePath { get; init; }
     public int TimeoutSeconds { get; init; } = 120;
+
+    /// <summary>A capture whose IPv4/IPv6 frames are sent instead of the built-in flow set (--replay), or null.</summary>
+    public CaptureReplay? Replay { get; init; }
     public bool Json { get; init; }
 
     public bool SecondPhase => Table2 is not null || Key2 is not null;

@@ -36,8 +36,8 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
     public SteerTestResult Execute()
     {
         int perKind = Math.Max(1, (options.Frames - 14 + 3) / 4);
-        IReadOnlyList<SteeringFlow> phase1 = CustomFlows?.Select(c => c.Flow).ToList() ?? SteeringFlowSet.Build(1, perKind);
-        IReadOnlyList<SteeringFlow> phase2 = options.SecondPhase ? SteeringFlowSet.Build(1_000_001, perKind) : [];
+        IReadOnlyList<SteeringFlow> phase1 = CustomFlows?.Select(c => c.Flow).ToList() ?? options.Replay?.Flows(1) ?? SteeringFlowSet.Build(1, perKind);
+        IReadOnlyList<SteeringFlow> phase2 = options.SecondPhase ? options.Replay?.Flows(1_000_001) ?? SteeringFlowSet.Build(1_000_001, perKind) : [];
         IEnumerable<FlowExpectation> expected1 = CustomFlows?.Select(c => c.Expected) ?? Expect(phase1, options.Phase1);
         var expected = expected1.Concat(Expect(phase2, options.Phase2)).ToList();
 
