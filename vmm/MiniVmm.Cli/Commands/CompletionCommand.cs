@@ -1,6 +1,7 @@
 using System.CommandLine;
+using MiniVmm.Cli.CommandLine;
 
-namespace MiniVmm.Cli.CommandLine;
+namespace MiniVmm.Cli.Commands;
 
 /// <summary>
 /// `minivmm completion bash`: a bash completion function that asks minivmm itself, through
