@@ -9,7 +9,7 @@ namespace MiniVmm.Cli.SteerTest;
 
 /// <summary>
 /// One steer-test run: a TAP with N queues, the probe guest on MiniVmm's virtio-net, the flow set
-/// sent from the host side with AF_PACKET, and every frame checked against the queue and hash the
+/// (or a capture's frames, --replay) sent from the host side with AF_PACKET, and every frame checked against the queue and hash the
 /// managed classifier (virtio 1.2 §5.1.6.4.3) says. With a second table or key, the probe switches
 /// its RSS configuration at run time and the flows are sent again.
 /// </summary>
