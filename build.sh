@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # MiniVmm's one set-up, build and test entry point.
-#   ./build.sh            install what is missing, build the solution, the BPF program and the guest images
+#   ./build.sh            install what is missing, build the solution, the BPF program and the guest images;
+#                         out/bin/minivmm is the NativeAOT single-file binary (any trim/AOT warning fails)
+#   ./build.sh jit        also publish a JIT build for debugging (out/jit/minivmm; needs the .NET runtime)
 #   ./build.sh run [-- ARGS]   build if needed, then run the main job (minivmm with built-in defaults, or ARGS)
 #   ./build.sh test [FILTER]   build if needed, then run every test; ends with "N passed, N failed, N skipped"
 #   ./build.sh bench [NAME]    build if needed, then run the benchmarks (see docs/BENCHMARKS.md)
@@ -51,9 +53,33 @@ build_dotnet() {
   if newer_than "$stamp" vmm devices bpf tests MiniVmm.sln Directory.Build.props Directory.Packages.props; then
     say "building the solution"
     dotnet build MiniVmm.sln -c Release -v q -nologo -clp:NoSummary -p:WarningLevel=0
-    dotnet publish vmm/MiniVmm.Cli/MiniVmm.Cli.csproj -c Release --no-build -v q -nologo -o "$OUT/bin"
+    publish_aot
     touch "$stamp"
   fi
+}
+
+# The product binary: NativeAOT, one file (Mono.Unix's native library is linked in statically,
+# the BPF objects are resources). A trim or AOT warning means a path that may fail only in this
+# build, so any warning fails it.
+publish_aot() {
+  say "publishing out/bin/minivmm (NativeAOT)"
+  local log=$OUT/publish-aot.log
+  rm -rf "$OUT/bin"
+  if ! dotnet publish vmm/MiniVmm.Cli/MiniVmm.Cli.csproj -c Release -r linux-x64 -nologo -o "$OUT/bin" >"$log" 2>&1; then
+    cat "$log" >&2; say "NativeAOT publish failed (log: $log)"; exit 1
+  fi
+  local warnings; warnings=$(grep -E 'warning [A-Z]+[0-9]+:' "$log" | sort -u || true)
+  if [ -n "$warnings" ]; then
+    echo "$warnings" >&2; say "NativeAOT publish: $(echo "$warnings" | wc -l) warning(s); fix them (log: $log)"; exit 1
+  fi
+  say "out/bin/minivmm: $(stat -c %s "$OUT/bin/minivmm") bytes, 0 warnings"
+}
+
+# A JIT (framework-dependent) build for debugging; not what build.sh run or the tests use.
+publish_jit() {
+  build_all
+  dotnet publish vmm/MiniVmm.Cli/MiniVmm.Cli.csproj -c Release --no-build -p:PublishAot=false -v q -nologo -o "$OUT/jit"
+  say "JIT build: $OUT/jit/minivmm"
 }
 
 build_native() {
@@ -101,6 +127,7 @@ cmd=${1:-build}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   build) build_all ;;
+  jit) publish_jit ;;
   run)
     build_all
     [ "${1:-}" = "--" ] && shift
@@ -109,5 +136,5 @@ case "$cmd" in
     ;;
   test) build_all; run_tests "${1:-}" ;;
   bench) build_all; exec dotnet run --project tests/MiniVmm.Benchmarks -c Release --no-build -- "$@" ;;
-  *) say "unknown command '$cmd' (use: build, run, test, bench)"; exit 2 ;;
+  *) say "unknown command '$cmd' (use: build, jit, run, test, bench)"; exit 2 ;;
 esac

@@ -4,9 +4,10 @@ namespace MiniVmm.Benchmarks;
 
 /// <summary>
 /// Issue 2's start-up target: process start to the probe's first serial byte, and the VMM's peak
-/// RSS without guest RAM (see StartupMemory), for the normal build (out/bin/minivmm) and a
-/// NativeAOT publish (out/aot/minivmm, published here when missing), without and with a 4-queue NIC.
-/// usage: MiniVmm.Benchmarks startup [--runs N] [--cli PATH]... [--no-aot] [--steering MODE]
+/// RSS without guest RAM (see StartupMemory), for the product binary (out/bin/minivmm, NativeAOT),
+/// and with --jit also a JIT build (out/jit/minivmm, published here when missing), without and with
+/// a 4-queue NIC.
+/// usage: MiniVmm.Benchmarks startup [--runs N] [--cli PATH]... [--jit] [--steering MODE]
 /// (--steering: the NIC run's steering=, default auto)
 /// </summary>
 public static class StartupBenchmark
@@ -15,7 +16,7 @@ public static class StartupBenchmark
     {
         int runs = 10;
         var clis = new List<string>();
-        bool aot = true;
+        bool jit = false;
         string steering = "auto";
         for (int i = 0; i < args.Length; i++)
         {
@@ -23,10 +24,10 @@ public static class StartupBenchmark
             {
                 case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out runs) && runs > 0: i++; break;
                 case "--cli" when i + 1 < args.Length: clis.Add(Path.GetFullPath(args[++i])); break;
-                case "--no-aot": aot = false; break;
+                case "--jit": jit = true; break;
                 case "--steering" when i + 1 < args.Length: steering = args[++i]; break;
                 default:
-                    Console.Error.WriteLine($"startup: bad argument '{args[i]}' (usage: startup [--runs N] [--cli PATH]... [--no-aot] [--steering MODE])");
+                    Console.Error.WriteLine($"startup: bad argument '{args[i]}' (usage: startup [--runs N] [--cli PATH]... [--jit] [--steering MODE])");
                     return 2;
             }
         }
@@ -36,7 +37,7 @@ public static class StartupBenchmark
         if (clis.Count == 0)
         {
             clis.Add(Path.Combine(root, "out", "bin", "minivmm"));
-            if (aot) clis.Add(StartupAotPublish.Ensure(root));
+            if (jit) clis.Add(StartupJitPublish.Ensure(root));
         }
 
         Console.WriteLine($"load before: {Uptime()}; {Environment.ProcessorCount} CPUs; {runs} runs after 1 warm-up, per build and scenario");

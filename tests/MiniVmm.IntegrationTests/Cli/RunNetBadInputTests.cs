@@ -46,6 +46,7 @@ public sealed class RunNetBadInputTests : IDisposable
     [InlineData("fds=1", "fds=1")]
     [InlineData("queues=2", "needs tap=NAME or fds=LIST")]
     [InlineData("tap=abcdefghijklmnop", "tap=abcdefghijklmnop")]
+    [InlineData("fds=3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19", "17 fds")] // issue 8: more fds than queue pairs (16)
     public void Bad_net_specs_without_a_valid_tap(string spec, string named) =>
         AssertBadInput(MinivmmProcess.Run("run", "--kernel", _kernel, "--net", spec), "abcdefghijklmnop", named);
 

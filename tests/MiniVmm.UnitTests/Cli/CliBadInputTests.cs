@@ -65,7 +65,7 @@ public sealed class CliBadInputTests
         Assert.Contains("  caps ", help.Stdout);
         var runHelp = CliProcess.Run("run", "--help");
         Assert.Equal(0, runHelp.ExitCode);
-        Assert.Contains("--memory SIZE", runHelp.Stdout);
+        Assert.Contains("--memory <SIZE>", runHelp.Stdout);
         var version = CliProcess.Run("--version");
         Assert.Equal(0, version.ExitCode);
         Assert.StartsWith("minivmm ", version.Stdout);

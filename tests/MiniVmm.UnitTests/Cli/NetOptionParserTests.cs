@@ -205,4 +205,22 @@ public sealed class NetOptionParserTests
     [InlineData("fds=3,4,5,queues=2", "queues=2", "3 fds")]
     [InlineData("queues=4,fds=3,4", "queues=4", "2 fds")]
     public void Queues_must_match_the_number_of_fds(string spec, string queues, string count) => Rejects(spec, queues, count);
+
+    /// <summary>
+    /// Issue 8: more fds than the device has queue pairs (VirtioNetOptions.MaxQueuePairsLimit)
+    /// passed the parser and failed only after the fds were adopted (exit 1). It is bad input.
+    /// </summary>
+    [Theory]
+    [InlineData(17)]
+    [InlineData(40)]
+    public void More_fds_than_the_device_has_queue_pairs(int count)
+    {
+        string fds = string.Join(',', Enumerable.Range(3, count));
+        Rejects($"fds={fds}", $"{count} fds", $"at most {VirtioNetOptions.MaxQueuePairsLimit}");
+        Rejects($"fds={fds},rss=off", $"{count} fds", $"at most {VirtioNetOptions.MaxQueuePairsLimit}");
+    }
+
+    [Fact]
+    public void As_many_fds_as_the_device_has_queue_pairs() =>
+        Assert.Equal(VirtioNetOptions.MaxQueuePairsLimit, NetOptionParser.Parse($"fds={string.Join(',', Enumerable.Range(3, VirtioNetOptions.MaxQueuePairsLimit))}").Fds!.Count);
 }

@@ -118,4 +118,26 @@ public sealed class RunSettingsReaderTests : IDisposable
         Assert.Equal(" a = b ", RunSettingsReader.ParseOptions(["--cmdline", " a = b "])["cmdline"]);
         Assert.Equal("root=/dev/vda console=ttyS0", RunSettingsReader.ParseOptions(["--cmdline=root=/dev/vda console=ttyS0"])["cmdline"]);
     }
+
+    /// <summary>
+    /// --cpus, --memory and --cmdline declare defaults (help shows them), yet only options the user
+    /// gave form the command-line layer: a declared default must never hide the file or the environment.
+    /// </summary>
+    [Fact]
+    public void Declared_defaults_never_override_the_file_or_the_environment()
+    {
+        var declared = new RunOptions();
+        Assert.Contains("[default: 1]", declared.Cpus.Option.Description);
+        Assert.Contains("[default: 512M]", declared.Memory.Option.Description);
+        Assert.Contains("[default: console=ttyS0]", declared.CommandLine.Option.Description);
+
+        string json = WriteJson($$"""{ "kernel": "{{_kernel.Path}}", "cpus": 3, "cmdline": "from json" }""");
+        Environment.SetEnvironmentVariable("MINIVMM_MEMORY", "64M");
+        RunSettings s = RunSettingsReader.Read(["--config", json]);
+        Assert.Equal(3, s.CpuCount);              // the file, not the declared 1
+        Assert.Equal(64UL << 20, s.MemoryBytes);  // the environment, not the declared 512M
+        Assert.Equal("from json", s.CommandLine);
+        Assert.Empty(RunSettingsReader.ParseOptions(["--config", json]));   // the command-line layer is empty
+        Assert.Equal(2, RunSettingsReader.Read(["--config", json, "--cpus", "2"]).CpuCount);
+    }
 }

@@ -82,7 +82,7 @@ public sealed class RssCommandTests
     [InlineData(new[] { "--key", "00" }, null)]
     [InlineData(new[] { "--unclassified", "-1" }, "not a queue number")]
     [InlineData(new[] { "--engine", "kernel" }, "not managed or bpf")]
-    [InlineData(new[] { "--bogus" }, "unknown option '--bogus'")]
+    [InlineData(new[] { "--bogus" }, "unknown option --bogus")]
     [InlineData(new[] { "--frame" }, "--frame needs a value")]
     public void BadInputIsOneLineAndExitTwo(string[] args, string? message)
     {

@@ -1,4 +1,5 @@
 using MiniVmm.Cli.Caps;
+using MiniVmm.Cli.CommandLine;
 
 namespace MiniVmm.Cli.Commands;
 
@@ -14,28 +15,25 @@ public static class CapsCommand
         SteeringCapsProbe.Probe,
     ];
 
-    public const string HelpText =
-        """
-        usage: minivmm caps [--json]
-
-        Reports what this host offers: the KVM API version and the capabilities MiniVmm uses,
-        whether ring-0 guest code is emulated (PVM), TAP multiqueue support, and the steering
-        probes with the back end `--steering auto` would pick and why.
-          --json    print one JSON object, a member per section
-
-        """;
-
-    public static int Execute(string[] args)
+    public static DocumentedCommand Create(CliConsole console)
     {
-        bool json = false;
-        foreach (string arg in args)
+        var json = Declare.Flag("--json", "print one JSON object, a member per section", "-j");
+        var command = new DocumentedCommand("caps", "what this host offers: KVM capabilities, PVM, TAP multiqueue, steering probes",
+            [
+                "minivmm caps",
+                "minivmm caps --json | jq .steering.auto_backend",
+            ],
+            """
+            Reports the KVM API version and the capabilities MiniVmm uses, whether ring-0 guest code is
+            emulated (PVM), TAP multiqueue support, and the steering probes with the back end
+            `--steering auto` would pick and why.
+            """) { json };
+        command.SetAction(parse =>
         {
-            if (arg is "--help" or "-h") { Console.Out.Write(HelpText); return ExitCodes.Success; }
-            if (arg == "--json") json = true;
-            else return ExitCodes.Usage(arg.StartsWith('-') ? $"unknown option {arg} (see: minivmm caps --help)" : $"unexpected argument '{arg}'");
-        }
-        CapsSection[] sections = Probes.Select(probe => probe()).ToArray();
-        Console.Out.Write(json ? CapsWriter.Json(sections) : CapsWriter.Text(sections));
-        return ExitCodes.Success;
+            CapsSection[] sections = Probes.Select(probe => probe()).ToArray();
+            console.Out.Write(parse.GetValue(json) ? CapsWriter.Json(sections) : CapsWriter.Text(sections));
+            return ExitCodes.Success;
+        });
+        return command;
     }
 }

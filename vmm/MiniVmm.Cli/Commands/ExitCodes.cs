@@ -7,17 +7,17 @@ public static class ExitCodes
     public const int HostFailure = 1;
     public const int BadInput = 2;
 
-    /// <summary>Prints "minivmm: problem" on stderr and returns <see cref="BadInput"/>.</summary>
-    public static int Usage(string problem)
+    /// <summary>Prints "minivmm: problem" on <paramref name="error"/> and returns <see cref="BadInput"/>.</summary>
+    public static int Usage(TextWriter error, string problem)
     {
-        Console.Error.WriteLine($"minivmm: {problem}");
+        error.WriteLine($"minivmm: {problem}");
         return BadInput;
     }
 
-    /// <summary>Prints "minivmm: problem" on stderr and returns <see cref="HostFailure"/>.</summary>
-    public static int Failure(string problem)
+    /// <summary>Prints "minivmm: problem" on <paramref name="error"/> and returns <see cref="HostFailure"/>.</summary>
+    public static int Failure(TextWriter error, string problem)
     {
-        Console.Error.WriteLine($"minivmm: {problem}");
+        error.WriteLine($"minivmm: {problem}");
         return HostFailure;
     }
 }

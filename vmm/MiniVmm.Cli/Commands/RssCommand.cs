@@ -1,4 +1,6 @@
 using System.Text;
+using MiniVmm.Cli.Captures;
+using MiniVmm.Cli.CommandLine;
 using MiniVmm.Rss;
 
 namespace MiniVmm.Cli.Commands;
@@ -11,41 +13,69 @@ namespace MiniVmm.Cli.Commands;
 /// </summary>
 public static class RssCommand
 {
-    public const string Usage = """
-        usage: minivmm rss [--frame HEX] [--key HEX] [--types MASK|NAMES] [--table Q,Q,...]
-                           [--unclassified Q] [--engine managed|bpf] [--json]
-          Frames are Ethernet frames in hex (no vnet header), one per line on stdin unless --frame is given.
-          --key HEX        Toeplitz key, at most 40 bytes (default: the Microsoft verification key)
-          --types          virtio hash types: a number (e.g. 511, 0x1ff) or names
-                           ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,ip_ex,tcp_ex,udp_ex,all (default: all)
-          --table          indirection table, power-of-two length up to 128; prints the queue
-          --unclassified   queue of frames no enabled type applies to (default 0)
-          --engine         managed (default) or bpf (the steering program via BPF_PROG_TEST_RUN)
-          --json           one JSON object per frame
-        """;
-
     /// <summary>
     /// Creates the BPF engine for a configuration; set by the host layer (MiniVmm.Bpf is wired by the CLI's
     /// Program). Null: `--engine bpf` is not available.
     /// </summary>
     public static Func<RssConfiguration, RssEngine>? BpfEngineFactory { get; set; }
 
-    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    /// <summary>`minivmm rss ARGS` with the given streams (tests run it in-process).</summary>
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
+        MinivmmCommandLine.Invoke(["rss", .. args], new CliConsole(stdin, stdout, stderr));
+
+    public static DocumentedCommand Create(CliConsole console)
     {
-        RssCommandOptions options;
+        var frame = Declare.Value<byte[]?>("--frame", "HEX", "one Ethernet frame in hex (no vnet header); without it, one frame per line on stdin",
+            text => RssCommandOptions.ParseHex(text, "--frame"), "-f");
+        var key = Declare.Value<byte[]?>("--key", "HEX", "Toeplitz key, at most 40 bytes (default: the Microsoft verification key)", RssCommandOptions.ParseKey, "-k");
+        var types = new TextOption<VirtioNetHashTypes>("types", "MASK|NAMES", "virtio hash types: a number (e.g. 511, 0x1ff) or names ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,ip_ex,tcp_ex,udp_ex,all",
+            RssCommandOptions.ParseTypes, "all");
+        var table = Declare.Value<ushort[]?>("--table", "Q,Q,...", "indirection table, power-of-two length up to 128; prints the queue",
+            RssCommandOptions.ParseTable, "-t");
+        var unclassified = Declare.Value("--unclassified", "Q", "queue of frames no enabled type applies to",
+            text => RssCommandOptions.ParseQueue(text, "--unclassified"), (ushort)0);
+        var engine = new TextOption<string>("engine", "managed|bpf", "managed, or bpf: the steering program via BPF_PROG_TEST_RUN",
+            RssCommandOptions.ParseEngine, "managed", "-e").Completing("managed", "bpf");
+        var pcap = Declare.Value<string?>("--pcap", "FILE", "frames from a capture (pcap or pcapng, Ethernet); ends with a per-queue histogram for --table", text => text);
+        var json = Declare.Flag("--json", "one JSON object per frame (with --pcap and --table, then one with the histogram)", "-j");
+        var command = new DocumentedCommand("rss", "explain the RSS hash and queue of Ethernet frames given as hex or in a capture",
+            [
+                "minivmm rss --table 0,1,2,3 < frames.hex          # one hex frame per line",
+                "minivmm rss --pcap traffic.pcapng --table 0,1,2,3  # where would this traffic go?",
+                "minivmm rss -jt 0,1 --frame 525400123456...        # -j -t bundled; JSON out",
+                "minivmm rss --engine bpf --types tcpv4,udpv4 < frames.hex",
+            ],
+            """
+            Per frame: the virtio hash type, the hashed input bytes, the Toeplitz hash, the hash report
+            and, with --table, the receive queue. Exit 0; bad input: one line and exit 2; the bpf
+            engine unavailable: exit 1.
+            """) { frame, pcap, key, types.Option, table, unclassified, engine.Option, json };
+        command.ErrorPrefix = "minivmm rss";
+        command.SetAction(parse => Execute(new RssCommandOptions
+        {
+            Frame = parse.GivenValue(frame),
+            Pcap = parse.GivenValue(pcap),
+            Key = parse.GivenValue(key) ?? RssConfiguration.DefaultKey.ToArray(),
+            HashTypes = types.Get(parse),
+            Table = parse.GivenValue(table),
+            UnclassifiedQueue = parse.GetValue(unclassified),
+            Engine = engine.Get(parse)!,
+            Json = parse.GetValue(json),
+        }, console.In, console.Out, console.Error));
+        return command;
+    }
+
+    private static int Execute(RssCommandOptions options, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
         List<byte[]> frames;
+        Capture? capture = null;
         try
         {
-            options = RssCommandOptions.Parse(args);
-            if (options.Help)
-            {
-                stdout.WriteLine(Usage);
-                return 0;
-            }
-
-            frames = options.Frame is { } single ? [single] : ReadFrames(stdin);
+            if (options.Frame is not null && options.Pcap is not null) throw new FormatException("give --frame or --pcap, not both");
+            if (options.Pcap is not null) capture = CaptureFile.Read(options.Pcap);
+            frames = capture is not null ? capture.Frames.Select(f => f.Data).ToList() : options.Frame is { } single ? [single] : ReadFrames(stdin);
         }
-        catch (FormatException error)
+        catch (Exception error) when (error is FormatException or CaptureFormatException)
         {
             stderr.WriteLine($"minivmm rss: {error.Message}");
             return 2;
@@ -76,14 +106,18 @@ public static class RssCommand
             engine = new ManagedEngine(config);
         }
 
+        int[] perQueue = new int[options.Table is { } t ? Math.Max(t.Max(), options.UnclassifiedQueue) + 1 : 0];
         using (engine)
         {
             for (int i = 0; i < frames.Count; i++)
             {
-                stdout.WriteLine(Describe(i + 1, frames[i], options, config, engine));
+                RssResult result = engine.Compute(frames[i]);
+                if (result.Queue < perQueue.Length) perQueue[result.Queue]++;
+                stdout.WriteLine(Describe(i + 1, frames[i], result, options, config, engine));
             }
         }
 
+        if (capture is not null && options.Table is not null) RssHistogram.Write(stdout, options, capture, perQueue);
         return 0;
     }
 
@@ -121,9 +155,8 @@ public static class RssCommand
         return frames.Count > 0 ? frames : throw new FormatException("no frames on stdin (one hex frame per line, or --frame HEX)");
     }
 
-    private static string Describe(int number, byte[] frame, RssCommandOptions options, RssConfiguration config, RssEngine engine)
+    private static string Describe(int number, byte[] frame, RssResult result, RssCommandOptions options, RssConfiguration config, RssEngine engine)
     {
-        RssResult result = engine.Compute(frame);
         string? input = null;
         if (engine is ManagedEngine)
         {

@@ -3,7 +3,10 @@ using MiniVmm.Rss;
 
 namespace MiniVmm.Cli.Commands;
 
-/// <summary>The parsed command line of `minivmm rss`; <see cref="Parse"/> throws <see cref="FormatException"/> with one clear line.</summary>
+/// <summary>
+/// The options of `minivmm rss` (declared in RssCommand, which fills this in), and the value parsers
+/// it shares with steer-test; each parser throws <see cref="FormatException"/> with one clear line.
+/// </summary>
 public sealed record RssCommandOptions
 {
     /// <summary>Names accepted by --types (virtio 1.2 §5.1.6.4.3.1 names, lower case, and our enum names).</summary>
@@ -29,6 +32,9 @@ public sealed record RssCommandOptions
 
     public byte[]? Frame { get; init; }
 
+    /// <summary>A capture file to read the frames from, or null.</summary>
+    public string? Pcap { get; init; }
+
     public byte[] Key { get; init; } = RssConfiguration.DefaultKey.ToArray();
 
     public VirtioNetHashTypes HashTypes { get; init; } = VirtioNetHashTypes.All;
@@ -42,8 +48,6 @@ public sealed record RssCommandOptions
 
     public bool Json { get; init; }
 
-    public bool Help { get; init; }
-
     public RssConfiguration ToConfiguration() => new()
     {
         HashTypes = HashTypes,
@@ -51,38 +55,6 @@ public sealed record RssCommandOptions
         IndirectionTable = Table ?? [UnclassifiedQueue],
         UnclassifiedQueue = UnclassifiedQueue,
     };
-
-    public static RssCommandOptions Parse(string[] args)
-    {
-        var options = new RssCommandOptions();
-        for (int i = 0; i < args.Length; i++)
-        {
-            string name = args[i];
-            string? inline = null;
-            int equals = name.IndexOf('=');
-            if (name.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                inline = name[(equals + 1)..];
-                name = name[..equals];
-            }
-
-            string Value() => inline ?? (i + 1 < args.Length ? args[++i] : throw new FormatException($"{name} needs a value"));
-            options = name switch
-            {
-                "--frame" => options with { Frame = ParseHex(Value(), "--frame") },
-                "--key" => options with { Key = ParseKey(Value()) },
-                "--types" => options with { HashTypes = ParseTypes(Value()) },
-                "--table" => options with { Table = ParseTable(Value()) },
-                "--unclassified" => options with { UnclassifiedQueue = ParseQueue(Value(), "--unclassified") },
-                "--engine" => options with { Engine = ParseEngine(Value()) },
-                "--json" => options with { Json = true },
-                "-h" or "--help" => options with { Help = true },
-                _ => throw new FormatException($"unknown option '{args[i]}' (see minivmm rss --help)"),
-            };
-        }
-
-        return options;
-    }
 
     /// <summary>Hex bytes; spaces, ':' and '-' between them are ignored, a leading 0x too.</summary>
     public static byte[] ParseHex(string text, string what)
@@ -151,7 +123,7 @@ public sealed record RssCommandOptions
             ? queue
             : throw new FormatException($"{what}: '{text}' is not a queue number (0-65535)");
 
-    private static string ParseEngine(string text) => text is "managed" or "bpf"
+    public static string ParseEngine(string text) => text is "managed" or "bpf"
         ? text
         : throw new FormatException($"--engine: '{text}' is not managed or bpf");
 }

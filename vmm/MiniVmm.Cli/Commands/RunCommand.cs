@@ -1,3 +1,4 @@
+using MiniVmm.Cli.CommandLine;
 using MiniVmm.Cli.Configuration;
 using MiniVmm.Machine;
 using MiniVmm.Machine.Boot;
@@ -10,42 +11,41 @@ namespace MiniVmm.Cli.Commands;
 /// <summary>minivmm run: validate every setting, build the machine, run it, return the guest's status.</summary>
 public static class RunCommand
 {
-    private const string NetworkOptionsHelp = NetOptionParser.Help;
-
-    public const string HelpText =
-        $$"""
-        usage: minivmm run --kernel FILE [OPTIONS]
-
-        Boots FILE (an ELF vmlinux, a bzImage, or the MiniVmm probe) in 64-bit mode with the
-        serial console on stdout (and stdin, when it is a terminal; Ctrl-C stops the VM).
-
-        options (also settable as JSON keys in --config FILE, or as MINIVMM_<NAME> variables;
-        the command line wins over the environment, which wins over the file):
-          --kernel FILE     guest kernel (required)
-          --initrd FILE     initial ramdisk
-          --cmdline TEXT    kernel command line (default: console=ttyS0)
-          --cpus N          vCPUs, 1 to 64 (default: 1)
-          --memory SIZE     guest RAM: K, M or G suffix, bare number = MiB, at most 3G (default: 512M)
-          --config FILE     JSON file with any of the settings above, e.g. {"kernel": "vmlinux", "cpus": 2}
-        {{NetworkOptionsHelp}}
-        environment: MINIVMM_DEBUG=1 logs unclaimed port/MMIO accesses on stderr.
-        exit status: the guest's (a write of v to port 0x501 gives (v << 1) | 1; reset gives 0),
-        128+signal when stopped by SIGINT/SIGTERM, 2 for bad input, 1 for host failures.
-
-        """;
-
-    public static int Execute(string[] args)
+    public static DocumentedCommand Create(CliConsole console)
     {
-        if (args.Length > 0 && args[0] is "--help" or "-h") { Console.Out.Write(HelpText); return ExitCodes.Success; }
-        RunSettings settings;
-        try
+        var options = new RunOptions();
+        var command = new DocumentedCommand("run", "boot a guest kernel (ELF vmlinux, bzImage, or the probe) with a serial console on stdout and a virtio-net card",
+            [
+                "minivmm run --kernel out/guest-images/probe.elf --cmdline exit=0",
+                "minivmm run -k out/guest-images/vmlinux -m 256M --cmdline \"console=ttyS0 earlyprintk=serial,ttyS0\"",
+                "minivmm run --kernel vmlinux --net tap=mv0,queues=4,steering=ebpf",
+                "MINIVMM_CPUS=2 minivmm run --config vm.json       # file < environment < options",
+            ],
+            """
+            The serial console is on stdout (and stdin, when it is a terminal; Ctrl-C stops the VM).
+            Every option is also a JSON key in --config FILE and a MINIVMM_<NAME> variable; the
+            command line wins over the environment, which wins over the file.
+            Environment: MINIVMM_DEBUG=1 logs unclaimed port/MMIO accesses on stderr.
+            Exit status: the guest's (a write of v to port 0x501 gives (v << 1) | 1; reset gives 0),
+            128+signal when stopped by SIGINT/SIGTERM, 2 for bad input, 1 for host failures.
+            """);
+        options.AddTo(command);
+        command.SetAction(parse =>
         {
-            settings = RunSettingsReader.Read(args);
-        }
-        catch (UsageException e)
-        {
-            return ExitCodes.Usage(e.Message);
-        }
+            try
+            {
+                return Execute(RunSettingsReader.Read(parse, options), console);
+            }
+            catch (UsageException e)
+            {
+                return ExitCodes.Usage(console.Error, e.Message);
+            }
+        });
+        return command;
+    }
+
+    private static int Execute(RunSettings settings, CliConsole console)
+    {
         MachineLog.DebugEnabled = settings.Debug;
 
         Machine.Machine machine;
@@ -62,11 +62,11 @@ public static class RunCommand
         }
         catch (BootImageException e)
         {
-            return ExitCodes.Usage(e.Message); // e.g. an image too big for --memory
+            return ExitCodes.Usage(console.Error, e.Message); // e.g. an image too big for --memory
         }
         catch (Exception e)
         {
-            return ExitCodes.Failure($"cannot create the VM: {e.Message}");
+            return ExitCodes.Failure(console.Error, $"cannot create the VM: {e.Message}");
         }
 
         using (machine)
@@ -76,19 +76,19 @@ public static class RunCommand
                 try
                 {
                     VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net);
-                    Console.Error.WriteLine($"minivmm: net0: tap {nic.Tap.Name}, {nic.Tap.Queues.Count} queue pairs; {nic.Steering.LogLine}");
+                    console.Error.WriteLine($"minivmm: net0: tap {nic.Tap.Name}, {nic.Tap.Queues.Count} queue pairs; {nic.Steering.LogLine}");
                 }
                 catch (TapException e)
                 {
-                    return ExitCodes.Usage(e.Message);
+                    return ExitCodes.Usage(console.Error, e.Message);
                 }
                 catch (SteeringUnavailableException e)
                 {
-                    return ExitCodes.Usage(e.Message); // the user asked for a back end this host cannot give
+                    return ExitCodes.Usage(console.Error, e.Message); // the user asked for a back end this host cannot give
                 }
                 catch (Exception e)
                 {
-                    return ExitCodes.Failure($"cannot create the network card: {e.Message}");
+                    return ExitCodes.Failure(console.Error, $"cannot create the network card: {e.Message}");
                 }
             }
             int status;
@@ -98,9 +98,9 @@ public static class RunCommand
             }
             catch (Exception e)
             {
-                return ExitCodes.Failure(e.Message);
+                return ExitCodes.Failure(console.Error, e.Message);
             }
-            return machine.Stop.Error is string error ? ExitCodes.Failure(error) : status;
+            return machine.Stop.Error is string error ? ExitCodes.Failure(console.Error, error) : status;
         }
     }
 }

@@ -1,4 +1,8 @@
+using System.CommandLine;
+using MiniVmm.Cli.Captures;
+using MiniVmm.Cli.CommandLine;
 using MiniVmm.Cli.SteerTest;
+using MiniVmm.Rss;
 using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.Machine.Boot;
@@ -8,59 +12,113 @@ namespace MiniVmm.Cli.Commands;
 /// <summary>minivmm steer-test: prove every flow lands on the queue the virtio spec says, with the right hash.</summary>
 public static class SteerTestCommand
 {
-    public const string HelpText =
-        """
-        usage: minivmm steer-test [OPTIONS]
-
-        Creates a TAP with N queues, boots the probe guest on MiniVmm's virtio-net, sends a flow set
-        from the host (IPv4/IPv6, TCP/UDP, VLAN and QinQ tags, IPv4 options and fragments, IPv6
-        extension headers with home address and type-2 routing header, ICMP, ARP, many flows) and
-        checks that every frame arrives on the queue RSS says (table[hash & mask], or the
-        unclassified queue) with the hash and hash type the spec says. Exit 0 only if all match.
-
-        options:
-          --queues N          queue pairs, 1 to 16 (default 4)
-          --frames N          about how many frames to send (default 1000)
-          --steering MODE     auto, ebpf, software, ebpf-hybrid, ebpf-kfuncs, kernel (default auto)
-          --hash-report on|off  negotiate hash report and check the reported hashes (default on)
-          --key HEX           Toeplitz key, up to 40 bytes (default: the Microsoft verification key)
-          --types MASK|NAMES  hash types (default all nine: 0x1ff)
-          --table Q,Q,...     indirection table, power-of-two length up to 128 (default: 128 entries over the queues)
-          --unclassified Q    queue for frames no hash type applies to (default 0)
-          --table2 Q,...      a second table the probe switches to at run time; the flows are sent again
-          --key2 HEX          a second key, likewise
-          --tap NAME          TAP name (default mvst<pid>; created and removed)
-          --probe FILE        the probe image (default: out/guest-images/probe.elf beside this binary)
-          --timeout SECONDS   give up after this long (default 120)
-          --json              one JSON object: frames, mismatches, per-queue counts, back end and why
-
-        """;
-
-    public static int Execute(string[] args)
+    public static DocumentedCommand Create(CliConsole console)
     {
-        SteerTestOptions options;
+        var o = new Declared();
+        var command = new DocumentedCommand("steer-test", "prove every flow lands on the queue RSS says, with the right hash (boots the probe guest)",
+            [
+                "minivmm steer-test                                  # 4 queues, steering auto, hash report on",
+                "minivmm steer-test -q 8 --steering software --json",
+                "minivmm steer-test --table 0,0,1,1 --table2 1,1,0,0 --queues 2   # switch tables at run time",
+                "minivmm steer-test --replay traffic.pcapng -q 4    # your own traffic, per queue expected vs received",
+            ],
+            """
+            Creates a TAP with N queues, boots the probe guest on MiniVmm's virtio-net, sends a flow set
+            from the host (IPv4/IPv6, TCP/UDP, VLAN and QinQ tags, IPv4 options and fragments, IPv6
+            extension headers with home address and type-2 routing header, ICMP, ARP, many flows) and
+            checks that every frame arrives on the queue RSS says (table[hash & mask], or the
+            unclassified queue) with the hash and hash type the spec says.
+            Exit status: 0 only if every frame matched; 2 for bad input; 1 otherwise.
+            """)
+        {
+            o.Queues, o.Frames, o.Steering.Option, o.HashReport.Option, o.Key, o.Types.Option, o.Table, o.Unclassified, o.Table2, o.Key2,
+            o.Tap, o.Probe, o.Timeout, o.Replay, o.Json,
+        };
+        command.SetAction(parse => Execute(console, new SteerTestOptions
+        {
+            Queues = parse.GetValue(o.Queues),
+            Frames = parse.GetValue(o.Frames),
+            Steering = o.Steering.Get(parse),
+            HashReport = o.HashReport.Get(parse),
+            Key = parse.GivenValue(o.Key) ?? RssConfiguration.DefaultKey.ToArray(),
+            HashTypes = o.Types.Get(parse),
+            Table = parse.GivenValue(o.Table),
+            Unclassified = parse.GetValue(o.Unclassified),
+            Table2 = parse.GivenValue(o.Table2),
+            Key2 = parse.GivenValue(o.Key2),
+            TapName = parse.GivenValue(o.Tap),
+            ProbePath = parse.GivenValue(o.Probe),
+            TimeoutSeconds = parse.GetValue(o.Timeout),
+            Json = parse.GetValue(o.Json),
+        }, parse.GivenValue(o.Replay)));
+        return command;
+    }
+
+    /// <summary>Runs the rig; <paramref name="replayFile"/> (--replay) is read first, so a bad capture creates nothing.</summary>
+    public static int Execute(CliConsole console, SteerTestOptions options, string? replayFile = null)
+    {
+        if (replayFile is not null)
+        {
+            try
+            {
+                options = options with { Replay = CaptureReplay.Load(replayFile) };
+            }
+            catch (CaptureFormatException e) { return ExitCodes.Usage(console.Error, e.Message); }
+            if (options.Replay.Sent == 0) return ExitCodes.Usage(console.Error, $"{options.Replay.Summary}: nothing to replay");
+        }
+        // Checks across options (the parse has already checked each value on its own).
+        foreach (ushort[]? table in new[] { options.Table, options.Table2 })
+        {
+            if (table?.FirstOrDefault(q => q >= options.Queues) is ushort bad && bad >= options.Queues)
+                return ExitCodes.Usage(console.Error, $"--table: queue {bad} does not exist with --queues {options.Queues}");
+        }
+        if (options.Unclassified >= options.Queues) return ExitCodes.Usage(console.Error, $"--unclassified {options.Unclassified}: only {options.Queues} queues");
         try
         {
-            options = SteerTestOptions.Parse(args);
-            if (options.Help) { Console.Out.Write(HelpText); return ExitCodes.Success; }
             KernelLoader.Inspect(options.ProbePath ?? SteerTestRun.DefaultProbePath());
         }
-        catch (FormatException e) { return ExitCodes.Usage(e.Message); }
-        catch (BootImageException e) { return ExitCodes.Usage($"{e.Message} (build it with ./build.sh, or pass --probe FILE)"); }
+        catch (BootImageException e) { return ExitCodes.Usage(console.Error, $"{e.Message} (build it with ./build.sh, or pass --probe FILE)"); }
 
-        var run = new SteerTestRun(options, Console.Error);
+        var run = new SteerTestRun(options, console.Error);
         SteerTestResult result;
         try
         {
             result = run.Execute();
         }
-        catch (TapException e) { return ExitCodes.Usage(e.Message); }
-        catch (SteeringUnavailableException e) { return ExitCodes.Usage(e.Message); }
-        catch (Exception e) { return ExitCodes.Failure($"steer-test: {e.Message}"); }
+        catch (TapException e) { return ExitCodes.Usage(console.Error, e.Message); }
+        catch (SteeringUnavailableException e) { return ExitCodes.Usage(console.Error, e.Message); }
+        catch (Exception e) { return ExitCodes.Failure(console.Error, $"steer-test: {e.Message}"); }
 
-        if (options.Json) SteerTestRenderer.WriteJson(result, run.BackendName, run.BackendReason, Console.Out);
-        else SteerTestRenderer.WriteTable(result, run.BackendReason, Console.Out);
-        foreach (string error in run.Errors) Console.Error.WriteLine($"minivmm: steer-test: {error}");
+        if (options.Json) SteerTestRenderer.WriteJson(result, run.BackendName, run.BackendReason, console.Out, options.Replay);
+        else SteerTestRenderer.WriteTable(result, run.BackendReason, console.Out, options.Replay);
+        foreach (string error in run.Errors) console.Error.WriteLine($"minivmm: steer-test: {error}");
         return result.Passed && run.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.HostFailure;
+    }
+
+    /// <summary>steer-test's options, each declared once (name, help, default, parser).</summary>
+    private sealed class Declared
+    {
+        public readonly Option<int> Queues = Declare.Value("--queues", "N", "queue pairs, 1 to 16", t => OptionValues.WholeNumber("--queues", t, 1, 16), 4, "-q");
+        public readonly Option<int> Frames = Declare.Value("--frames", "N", "about how many frames to send", t => OptionValues.WholeNumber("--frames", t, 1, 100_000), 1000);
+        public readonly TextOption<SteeringRequest> Steering = new TextOption<SteeringRequest>("steering", "MODE", string.Join("|", OptionValues.SteeringNames),
+            t => OptionValues.Steering("--steering", t), "auto", "-s").Completing(OptionValues.SteeringNames);
+        public readonly TextOption<bool> HashReport = new TextOption<bool>("hash-report", "on|off", "negotiate hash report and check the reported hashes",
+            t => OptionValues.OnOff("--hash-report", t), "on").Completing("on", "off");
+        public readonly Option<byte[]?> Key = Declare.Value<byte[]?>("--key", "HEX", "Toeplitz key, up to 40 bytes (default: the Microsoft verification key)", RssCommandOptions.ParseKey);
+        public readonly TextOption<VirtioNetHashTypes> Types = new("types", "MASK|NAMES", "hash types: a number or names (ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,ip_ex,tcp_ex,udp_ex,all)",
+            RssCommandOptions.ParseTypes, "all");
+        public readonly Option<ushort[]?> Table = Declare.Value<ushort[]?>("--table", "Q,Q,...", "indirection table, power-of-two length up to 128 (default: 128 entries over the queues)",
+            RssCommandOptions.ParseTable);
+        public readonly Option<ushort> Unclassified = Declare.Value("--unclassified", "Q", "queue for frames no hash type applies to",
+            t => RssCommandOptions.ParseQueue(t, "--unclassified"), (ushort)0);
+        public readonly Option<ushort[]?> Table2 = Declare.Value<ushort[]?>("--table2", "Q,Q,...", "a second table the probe switches to at run time; the flows are sent again",
+            RssCommandOptions.ParseTable);
+        public readonly Option<byte[]?> Key2 = Declare.Value<byte[]?>("--key2", "HEX", "a second key, likewise", RssCommandOptions.ParseKey);
+        public readonly Option<string?> Tap = Declare.Value<string?>("--tap", "NAME", "TAP name (default mvst<pid>; created and removed)", t => t);
+        public readonly Option<string?> Probe = Declare.Value<string?>("--probe", "FILE", "the probe image (default: out/guest-images/probe.elf beside this binary)", t => t);
+        public readonly Option<int> Timeout = Declare.Value("--timeout", "SECONDS", "give up after this long", t => OptionValues.WholeNumber("--timeout", t, 5, 3600), 120);
+        public readonly Option<string?> Replay = Declare.Value<string?>("--replay", "FILE",
+            "send a capture's IPv4/IPv6 frames (pcap or pcapng, Ethernet) instead of the built-in flow set; others are skipped and counted", t => t);
+        public readonly Option<bool> Json = Declare.Flag("--json", "one JSON object: frames, mismatches, per-queue counts, back end and why", "-j");
     }
 }

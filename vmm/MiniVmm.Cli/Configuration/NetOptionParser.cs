@@ -11,19 +11,23 @@ namespace MiniVmm.Cli.Configuration;
 /// </summary>
 public static class NetOptionParser
 {
-    public const string Help =
-        """
-          --net SPEC        a virtio-net card on a multiqueue TAP; SPEC is comma-separated key=value:
-                              tap=NAME          TAP interface (created and removed at exit if absent)
-                              fds=3,4,5,6       or: already-open TAP queue fds from a privileged parent
-                              queues=N          queue pairs, 1 to 16 (default: one per vCPU)
-                              mac=MAC           default 52:54:00:12:34:56
-                              rss=on|off        offer RSS (default on)
-                              hash-report=on|off  offer hash report (default on)
-                              steering=auto|ebpf|software|kernel|ebpf-kfuncs|ebpf-hybrid
-                                                who puts packets on queues (default auto: best available;
-                                                the chosen back end and why are printed at start)
-        """;
+    /// <summary>Every key, in the order help lists them. A new key is one line here.</summary>
+    public static readonly NetKey[] Keys =
+    [
+        new("tap", "NAME", "TAP interface (created and removed at exit if absent)", (o, _, v) => o with { TapName = ValidTapName(v) }),
+        new("fds", "3,4,5,6", "or: already-open TAP queue fds from a privileged parent", (o, part, v) => o with { Fds = [.. o.Fds ?? [], .. ParseFds(part, v)] }, Repeatable: true),
+        new("queues", "N", $"queue pairs, 1 to {VirtioNetOptions.MaxQueuePairsLimit} (default: one per vCPU)", (o, _, v) => o with { Queues = ParseQueues(v) }),
+        new("mac", "MAC", "default 52:54:00:12:34:56", (o, part, v) => o with { Mac = ParseMac(part, v) }),
+        new("rss", "on|off", "offer RSS (default on)", (o, part, v) => o with { Rss = OnOff(part, v) }),
+        new("hash-report", "on|off", "offer hash report (default on)", (o, part, v) => o with { HashReport = OnOff(part, v) }),
+        new("steering", "MODE", "auto|ebpf|software|kernel|ebpf-kfuncs|ebpf-hybrid: who puts packets on queues (default auto: the best available; the choice and why are printed at start)",
+            (o, part, v) => o with { Steering = ParseSteering(part, v) }),
+    ];
+
+    /// <summary>The --net option's help: what SPEC is, then a line per key.</summary>
+    public static string Help =>
+        "a virtio-net card on a multiqueue TAP; SPEC is comma-separated key=value:\n" +
+        string.Join("\n", Keys.Select(k => $"  {k.Name + "=" + k.Value,-19} {k.Help}"));
 
     public static NetworkOptions Parse(string spec)
     {
@@ -34,22 +38,16 @@ public static class NetOptionParser
             if (part.Length == 0) continue;
             int eq = part.IndexOf('=');
             if (eq <= 0) throw Bad(part, "expected key=value");
-            string key = part[..eq].ToLowerInvariant(), value = part[(eq + 1)..];
-            if (!seen.Add(key) && key != "fds") throw Bad(part, "given twice");
-            options = key switch
-            {
-                "tap" => options with { TapName = ValidTapName(value) },
-                "queues" => options with { Queues = ParseQueues(value) },
-                "mac" => options with { Mac = ParseMac(part, value) },
-                "rss" => options with { Rss = OnOff(part, value) },
-                "hash-report" => options with { HashReport = OnOff(part, value) },
-                "steering" => options with { Steering = ParseSteering(part, value) },
-                "fds" => options with { Fds = [.. options.Fds ?? [], .. ParseFds(part, value)] },
-                _ => throw Bad(part, "unknown key (tap, fds, queues, mac, rss, hash-report, steering)"),
-            };
+            string name = part[..eq].ToLowerInvariant(), value = part[(eq + 1)..];
+            NetKey key = Array.Find(Keys, k => k.Name == name)
+                ?? throw Bad(part, $"unknown key ({string.Join(", ", Keys.Select(k => k.Name))})");
+            if (!seen.Add(name) && !key.Repeatable) throw Bad(part, "given twice");
+            options = key.Apply(options, part, value);
         }
         if (options.TapName is null && options.Fds is not { Count: > 0 }) throw new UsageException($"--net {spec}: needs tap=NAME or fds=LIST");
         if (options.TapName is not null && options.Fds is { Count: > 0 }) throw new UsageException($"--net {spec}: give tap=NAME or fds=LIST, not both");
+        if (options.Fds is { Count: > VirtioNetOptions.MaxQueuePairsLimit } many)
+            throw new UsageException($"--net {spec}: {many.Count} fds; a device has at most {VirtioNetOptions.MaxQueuePairsLimit} queue pairs");
         if (options.Fds is { Count: > 0 } fds && options.Queues is int q && q != fds.Count)
             throw new UsageException($"--net {spec}: queues={q} but {fds.Count} fds were given");
         return options;

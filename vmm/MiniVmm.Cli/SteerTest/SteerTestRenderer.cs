@@ -1,24 +1,19 @@
 using System.Text;
 using System.Text.Json;
+using MiniVmm.Cli.Output;
 
 namespace MiniVmm.Cli.SteerTest;
 
-/// <summary>Prints a steer-test result: a per-queue table with a bar chart, or one JSON object.</summary>
+/// <summary>Prints a steer-test result: a per-queue table with a bar chart (Output/QueueChart.cs), or one JSON object.</summary>
 public static class SteerTestRenderer
 {
-    private const int BarWidth = 40;
     private const int MismatchesShown = 20;
 
-    public static void WriteTable(SteerTestResult r, string backendLine, TextWriter output)
+    public static void WriteTable(SteerTestResult r, string backendLine, TextWriter output, CaptureReplay? replay = null)
     {
         output.WriteLine(backendLine);
-        output.WriteLine($"{"queue",5}  {"expected",8}  {"received",8}  distribution");
-        int max = Math.Max(1, r.ReceivedPerQueue.DefaultIfEmpty(0).Max());
-        for (int q = 0; q < r.Queues; q++)
-        {
-            int bar = (int)Math.Round((double)r.ReceivedPerQueue[q] * BarWidth / max);
-            output.WriteLine($"{q,5}  {r.ExpectedPerQueue[q],8}  {r.ReceivedPerQueue[q],8}  {new string('#', bar)}");
-        }
+        if (replay is not null) output.WriteLine(replay.Summary);
+        QueueChart.WriteExpectedAndReceived(output, r.ExpectedPerQueue, r.ReceivedPerQueue);
         output.WriteLine($"frames sent {r.FramesSent}, received {r.FramesReceived}, mismatches {r.Mismatches.Count}" +
                          (r.HashReportChecked ? ", hash reports checked" : ", hash reports not checked (hash report off)") +
                          (r.ForeignFrames > 0 ? $", {r.ForeignFrames} frames from the host stack ignored" : ""));
@@ -29,7 +24,7 @@ public static class SteerTestRenderer
         output.WriteLine(r.Passed ? "PASS: every frame landed on its expected queue" : "FAIL");
     }
 
-    public static void WriteJson(SteerTestResult r, string backend, string reason, TextWriter output)
+    public static void WriteJson(SteerTestResult r, string backend, string reason, TextWriter output, CaptureReplay? replay = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -63,6 +58,17 @@ public static class SteerTestRenderer
                 json.WriteEndObject();
             }
             json.WriteEndArray();
+            if (replay is not null)
+            {
+                json.WriteStartObject("replay");
+                json.WriteString("capture", replay.File);
+                json.WriteString("format", replay.Format);
+                json.WriteNumber("frames", replay.Total);
+                json.WriteNumber("sent", replay.Sent);
+                json.WriteNumber("skipped_not_ip", replay.SkippedNotIp);
+                json.WriteNumber("skipped_too_large", replay.SkippedTooLarge);
+                json.WriteEndObject();
+            }
             json.WriteBoolean("passed", r.Passed);
             json.WriteEndObject();
         }

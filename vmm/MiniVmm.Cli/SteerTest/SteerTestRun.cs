@@ -9,7 +9,7 @@ namespace MiniVmm.Cli.SteerTest;
 
 /// <summary>
 /// One steer-test run: a TAP with N queues, the probe guest on MiniVmm's virtio-net, the flow set
-/// sent from the host side with AF_PACKET, and every frame checked against the queue and hash the
+/// (or a capture's frames, --replay) sent from the host side with AF_PACKET, and every frame checked against the queue and hash the
 /// managed classifier (virtio 1.2 §5.1.6.4.3) says. With a second table or key, the probe switches
 /// its RSS configuration at run time and the flows are sent again.
 /// </summary>
@@ -36,8 +36,8 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
     public SteerTestResult Execute()
     {
         int perKind = Math.Max(1, (options.Frames - 14 + 3) / 4);
-        IReadOnlyList<SteeringFlow> phase1 = CustomFlows?.Select(c => c.Flow).ToList() ?? SteeringFlowSet.Build(1, perKind);
-        IReadOnlyList<SteeringFlow> phase2 = options.SecondPhase ? SteeringFlowSet.Build(1_000_001, perKind) : [];
+        IReadOnlyList<SteeringFlow> phase1 = CustomFlows?.Select(c => c.Flow).ToList() ?? options.Replay?.Flows(1) ?? SteeringFlowSet.Build(1, perKind);
+        IReadOnlyList<SteeringFlow> phase2 = options.SecondPhase ? options.Replay?.Flows(1_000_001) ?? SteeringFlowSet.Build(1_000_001, perKind) : [];
         IEnumerable<FlowExpectation> expected1 = CustomFlows?.Select(c => c.Expected) ?? Expect(phase1, options.Phase1);
         var expected = expected1.Concat(Expect(phase2, options.Phase2)).ToList();
 

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using MiniVmm.Cli.CommandLine;
+using MiniVmm.Machine;
+using MiniVmm.Machine.Net;
+
+namespace MiniVmm.Cli.Configuration;
+
+/// <summary>
+/// minivmm run's settings, each declared once: the option --NAME (with its help and default), the
+/// JSON key NAME in --config FILE and the variable MINIVMM_NAME. A new setting is one property here
+/// and one line in <see cref="All"/>.
+/// </summary>
+public sealed class RunOptions
+{
+    public const string DefaultCommandLine = "console=ttyS0";
+
+    public TextOption<string> Kernel { get; } = new("kernel", "FILE", "guest kernel: an ELF vmlinux, a bzImage or the MiniVmm probe (required)", Text, aliases: "-k");
+
+    public TextOption<string> Initrd { get; } = new("initrd", "FILE", "initial ramdisk", Text);
+
+    public TextOption<string> CommandLine { get; } = new("cmdline", "TEXT", "kernel command line", Text, DefaultCommandLine);
+
+    public TextOption<int> Cpus { get; } = new("cpus", "N", $"vCPUs, 1 to {MachineOptions.MaxCpus}",
+        text => OptionValues.WholeNumber("--cpus", text, 1, MachineOptions.MaxCpus), "1");
+
+    public TextOption<ulong> Memory { get; } = new("memory", "SIZE",
+        "guest RAM: K, M or G suffix, a bare number is MiB, at most 3G", ParseMemory, "512M", aliases: "-m");
+
+    public TextOption<NetworkOptions> Net { get; } = new("net", "SPEC", NetOptionParser.Help, NetOptionParser.Parse);
+
+    /// <summary>The JSON file itself: from the command line or MINIVMM_CONFIG, not from a file.</summary>
+    public Option<string> Config { get; } = new("--config")
+    {
+        Description = "JSON file with any of the settings above, e.g. {\"kernel\": \"vmlinux\", \"cpus\": 2}; MINIVMM_<NAME> variables override it, options override both",
+        HelpName = "FILE",
+        Arity = ArgumentArity.ExactlyOne,
+    };
+
+    public IReadOnlyList<TextOption> All => [Kernel, Initrd, CommandLine, Cpus, Memory, Net];
+
+    public void AddTo(Command command)
+    {
+        foreach (TextOption setting in All) command.Add(setting.Option);
+        command.Add(Config);
+    }
+
+    private static string Text(string text) => text;
+
+    private static ulong ParseMemory(string text)
+    {
+        if (!SizeParser.TryParse(text, out ulong bytes)) throw new UsageException($"--memory {text}: not a size (examples: 512M, 2G, 262144K)");
+        if (bytes == 0) throw new UsageException($"--memory {text}: must be more than 0");
+        if (bytes > GuestRam.MaxBytes) throw new UsageException($"--memory {text}: at most 3G (RAM must end below the PCI hole)");
+        if (bytes % 4096 != 0) throw new UsageException($"--memory {text}: must be a multiple of 4K");
+        return bytes;
+    }
+}
