@@ -13,7 +13,10 @@ public interface INetBackendQueue
     /// <summary>The vnet header in front of every packet, both ways: 12 or 20. Read once per batch.</summary>
     int HeaderBytes { get; }
 
-    /// <summary>Reads one packet with its header into <paramref name="packet"/> (which always fits the largest packet).</summary>
+    /// <summary>
+    /// Reads one packet with its header into <paramref name="packet"/>: <see cref="NetQueuePair.RxBufferBytes"/>
+    /// long, the largest packet plus <see cref="NetQueuePair.PortScratchBytes"/> the port may use behind it.
+    /// </summary>
     BackendResult Read(Span<byte> packet);
 
     /// <summary>Writes one packet with its header; WouldBlock leaves it to be written again later.</summary>

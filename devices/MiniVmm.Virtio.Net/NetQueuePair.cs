@@ -23,7 +23,13 @@ public sealed class NetQueuePair
     /// <summary>Back-end read errors in a row (no packet between them) after which the pair fails.</summary>
     public const int MaxConsecutiveBackendErrors = 64;
 
-    private readonly byte[] _rxPacket = new byte[VirtioNetHeader.HashBytes + MaxFrameBytes];
+    /// <summary>Bytes a port may use behind the largest packet in the buffer it is given (software steering's trailer).</summary>
+    public const int PortScratchBytes = 16;
+
+    /// <summary>The buffer every <see cref="INetBackendQueue.Read"/> gets: the largest packet with a 20-byte header, plus scratch.</summary>
+    public const int RxBufferBytes = VirtioNetHeader.HashBytes + MaxFrameBytes + PortScratchBytes;
+
+    private readonly byte[] _rxPacket = new byte[RxBufferBytes];
     private readonly byte[] _txPacket = new byte[VirtioNetHeader.HashBytes + MaxFrameBytes];
     private readonly ushort[] _mergeHeads;
     private readonly uint[] _mergeLengths;
@@ -178,7 +184,7 @@ public sealed class NetQueuePair
                 return null;
         }
         _consecutiveErrors = 0;
-        if (r.Bytes <= headerBytes || r.Bytes > _rxPacket.Length)
+        if (r.Bytes <= headerBytes || r.Bytes > headerBytes + MaxFrameBytes)
         {
             Counters.RxDroppedBackend++;
             return null;

@@ -25,7 +25,7 @@ public sealed class SoftwareSteeredPort(int pair, TapQueue tap, SteeringExchange
     /// <summary>Behind a handed-over packet: hash value (4), report (2), padding (2), steering generation (4).</summary>
     private const int TrailerBytes = 12;
 
-    private readonly byte[] _scratch = new byte[VirtioNetHeader.HashBytes + NetQueuePair.MaxFrameBytes + TrailerBytes];
+    private readonly byte[] _scratch = new byte[NetQueuePair.RxBufferBytes];
 
     // The hash of the packet Read returned last, and the steering generation it was computed under.
     private RxHash _lastHash;
@@ -52,7 +52,7 @@ public sealed class SoftwareSteeredPort(int pair, TapQueue tap, SteeringExchange
                 return TakeHandedOver(packet, length - TrailerBytes);
             }
         }
-        // Room for the trailer behind the largest packet the TAP can give.
+        // The trailer goes in the scratch bytes behind the largest packet (NetQueuePair.PortScratchBytes).
         Span<byte> readSpace = packet[..^TrailerBytes];
         for (int i = 0; i < ForwardBudget; i++)
         {

@@ -20,6 +20,7 @@ public sealed class SteeringExchange : IDisposable
     private readonly PacketRing?[] _rings;
     private readonly Lock[] _producerLocks;
     private readonly long[] _dropped;
+    private readonly long[] _handedOver;
     private readonly EventFd[] _wakeups;
 
     public SteeringExchange(int queuePairs, int ringBytes = DefaultRingBytes)
@@ -30,6 +31,7 @@ public sealed class SteeringExchange : IDisposable
         _rings = new PacketRing?[queuePairs];
         _producerLocks = Enumerable.Range(0, queuePairs).Select(_ => new Lock()).ToArray();
         _dropped = new long[queuePairs];
+        _handedOver = new long[queuePairs];
         _wakeups = new EventFd[queuePairs];
         try
         {
@@ -46,6 +48,9 @@ public sealed class SteeringExchange : IDisposable
 
     /// <summary>The eventfd the worker of <paramref name="target"/> watches.</summary>
     public EventFd WakeupOf(int target) => _wakeups[target];
+
+    /// <summary>Packets put in <paramref name="target"/>'s ring (by other workers, or kept by its own).</summary>
+    public long HandedOverTo(int target) => Interlocked.Read(ref _handedOver[target]);
 
     /// <summary>Packets dropped because <paramref name="target"/>'s ring was full.</summary>
     public long DroppedFor(int target) => Interlocked.Read(ref _dropped[target]);
@@ -86,6 +91,7 @@ public sealed class SteeringExchange : IDisposable
             Interlocked.Increment(ref _dropped[target]);
             return false;
         }
+        Interlocked.Increment(ref _handedOver[target]);
         if (consumerWasIdle) _wakeups[target].Signal();
         return true;
     }

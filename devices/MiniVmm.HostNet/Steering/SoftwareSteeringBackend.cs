@@ -28,6 +28,9 @@ public sealed class SoftwareSteeringBackend : ISteeringBackend
     /// <summary>Packets dropped because their destination's hand-over ring was full.</summary>
     public long DroppedPackets => _exchange.DroppedPackets;
 
+    /// <summary>Packets handed to one destination pair by the workers (and kept by its own while its guest had no buffers).</summary>
+    public long HandedOverTo(int pair) => _exchange.HandedOverTo(pair);
+
     /// <summary>Packets dropped for one destination pair.</summary>
     public long DroppedFor(int pair) => _exchange.DroppedFor(pair);
 

@@ -19,10 +19,16 @@ public sealed class RuntimeTestRig : IDisposable
     private readonly EventFd[] _kicks;
 
     public RuntimeTestRig(int pairs = 2, int memoryBytes = 4 << 20)
+        : this(new FakeNetBackend(pairs), new VirtioNetOptions { QueuePairs = pairs }, memoryBytes)
+    {
+    }
+
+    /// <summary>A rig over any back end (a real TAP and steering back end in host tests), which it then owns.</summary>
+    public RuntimeTestRig(INetBackend backend, VirtioNetOptions options, int memoryBytes = 4 << 20)
     {
         Memory = new ArrayGuestMemory(memoryBytes);
-        Backend = new FakeNetBackend(pairs);
-        Runtime = new NetDeviceRuntime("test0", new VirtioNetOptions { QueuePairs = pairs }, Backend, line => { lock (Log) Log.Add(line); });
+        NetBackend = backend;
+        Runtime = new NetDeviceRuntime("test0", options, backend, line => { lock (Log) Log.Add(line); });
         _kicks = Enumerable.Range(0, Runtime.Device.Queues.Count).Select(_ => new EventFd()).ToArray();
         Runtime.Bind(Memory, _kicks.Select(k => (FileDescriptor?)k.Handle).ToArray(), busMaster: false);
         Transport = new VirtioPciTransport(Runtime.Device, Msi, Memory, new GuestAddress(NetTestRig.BarBase));
@@ -30,7 +36,10 @@ public sealed class RuntimeTestRig : IDisposable
     }
 
     public ArrayGuestMemory Memory { get; }
-    public FakeNetBackend Backend { get; }
+    /// <summary>The back end when it is the fake one (the default).</summary>
+    public FakeNetBackend Backend => NetBackend as FakeNetBackend ?? throw new InvalidOperationException("this rig runs a real back end");
+
+    public INetBackend NetBackend { get; }
     public NetDeviceRuntime Runtime { get; }
     public VirtioNetDevice Device => Runtime.Device;
     public VirtioPciTransport Transport { get; }
@@ -59,6 +68,26 @@ public sealed class RuntimeTestRig : IDisposable
         Driver.EnableMsix(queues + 1);
         Driver.DriverOk();
         Assert.True(Device.IsActive);
+    }
+
+    /// <summary>Posts a control command (<see cref="VirtioNetCommands"/>) and waits for the control worker's ack.</summary>
+    public byte SendControl(byte[][] parts)
+    {
+        var buffers = new List<(GuestAddress, uint, bool)>();
+        foreach (byte[] part in parts)
+        {
+            GuestAddress at = Driver.Allocate((ulong)Math.Max(part.Length, 1));
+            Memory.Write(at, part);
+            buffers.Add((at, (uint)part.Length, false));
+        }
+        GuestAddress ack = Driver.Allocate(1);
+        Memory.Write(ack, [0xAA]);
+        buffers.Add((ack, 1, true));
+        ushort used = Control.UsedIdx;
+        Control.AddChain([.. buffers]);
+        Driver.Notify(Device.ControlQueueIndex);
+        Assert.True(WaitFor(() => Control.UsedIdx != used), "the control command was not answered");
+        return Memory.GetSpan(ack, 1)[0];
     }
 
     /// <summary>Writes 0 to device_status: the workers are stopped and joined before this returns.</summary>

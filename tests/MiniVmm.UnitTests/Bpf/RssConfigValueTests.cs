@@ -29,7 +29,7 @@ public sealed class RssConfigValueTests
     }
 
     [Fact]
-    public unsafe void A_configuration_becomes_mask_table_and_zero_padded_key()
+    public void A_configuration_becomes_mask_table_and_zero_padded_key()
     {
         var config = new RssConfiguration
         {
@@ -46,9 +46,13 @@ public sealed class RssConfigValueTests
         Assert.Equal(3, value.TableMask);
         Assert.Equal(4, value.TableLength);
         Assert.Equal(9, value.UnclassifiedQueue);
-        Assert.Equal(new ushort[] { 7, 6, 5, 4, 0 }, new ReadOnlySpan<ushort>(value.Table, 5).ToArray());
-        Assert.Equal(new byte[] { 1, 2, 3, 0 }, new ReadOnlySpan<byte>(value.Key, 4).ToArray());
-        Assert.Equal(0, value.Key[39]);
+        // The fixed buffers read as the kernel reads the map value: bytes at their C offsets.
+        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(ref value, 1));
+        ReadOnlySpan<byte> table = bytes[(int)Marshal.OffsetOf<RssConfigValue>(nameof(RssConfigValue.Table))..];
+        ReadOnlySpan<byte> key = bytes[(int)Marshal.OffsetOf<RssConfigValue>(nameof(RssConfigValue.Key))..];
+        Assert.Equal(new ushort[] { 7, 6, 5, 4, 0 }, MemoryMarshal.Cast<byte, ushort>(table[..10]).ToArray());
+        Assert.Equal(new byte[] { 1, 2, 3, 0 }, key[..4].ToArray());
+        Assert.Equal(0, key[39]);
     }
 
     [Theory]

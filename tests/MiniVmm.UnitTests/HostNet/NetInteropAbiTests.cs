@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using MiniVmm.Native;
 using MiniVmm.Native.Net;
@@ -45,9 +46,8 @@ public sealed class NetInteropAbiTests
         }
         """;
 
-    // unsafe only for sizeof of the interop structs; nothing is dereferenced.
     [Fact]
-    public unsafe void EveryNumberAndSize_MatchesTheKernelHeaders()
+    public void EveryNumberAndSize_MatchesTheKernelHeaders()
     {
         Dictionary<string, ulong> c = CompileAndRun();
         var ours = new Dictionary<string, ulong>
@@ -64,17 +64,17 @@ public sealed class NetInteropAbiTests
             ["TUN_F_CSUM"] = (ulong)TunOffloads.Csum, ["TUN_F_TSO4"] = (ulong)TunOffloads.Tso4, ["TUN_F_TSO6"] = (ulong)TunOffloads.Tso6,
             ["TUN_F_TSO_ECN"] = (ulong)TunOffloads.TsoEcn, ["TUN_F_UFO"] = (ulong)TunOffloads.Ufo,
             ["IFF_UP"] = (ulong)InterfaceFlags.Up, ["IFNAMSIZ"] = Ifreq.NameBytes,
-            ["sizeof(struct ifreq)"] = (ulong)sizeof(Ifreq), ["offsetof(ifreq, ifr_flags)"] = Offset<Ifreq>(nameof(Ifreq.Flags)),
+            ["sizeof(struct ifreq)"] = (ulong)Unsafe.SizeOf<Ifreq>(), ["offsetof(ifreq, ifr_flags)"] = Offset<Ifreq>(nameof(Ifreq.Flags)),
             ["offsetof(ifreq, ifr_ifindex)"] = Offset<Ifreq>(nameof(Ifreq.IfIndex)),
-            ["sizeof(struct sockaddr_ll)"] = (ulong)sizeof(sockaddr_ll), ["PACKET_OUTGOING"] = PacketSocket.PacketOutgoing,
-            ["sizeof(struct epoll_event)"] = (ulong)sizeof(EpollEvent), ["offsetof(epoll_event, data)"] = Offset<EpollEvent>(nameof(EpollEvent.Token)),
+            ["sizeof(struct sockaddr_ll)"] = (ulong)Unsafe.SizeOf<sockaddr_ll>(), ["PACKET_OUTGOING"] = PacketSocket.PacketOutgoing,
+            ["sizeof(struct epoll_event)"] = (ulong)Unsafe.SizeOf<EpollEvent>(), ["offsetof(epoll_event, data)"] = Offset<EpollEvent>(nameof(EpollEvent.Token)),
             ["EPOLLIN"] = (ulong)EpollEvents.In, ["EPOLLOUT"] = (ulong)EpollEvents.Out, ["EPOLLERR"] = (ulong)EpollEvents.Err, ["EPOLLHUP"] = (ulong)EpollEvents.Hup,
-            ["sizeof(struct tun_vnet_rss)"] = (ulong)sizeof(TunVnetRss),
+            ["sizeof(struct tun_vnet_rss)"] = (ulong)Unsafe.SizeOf<TunVnetRss>(),
         };
         Assert.Equal(ours.Keys.Order(), c.Keys.Order());
         var wrong = ours.Where(kv => c[kv.Key] != kv.Value).Select(kv => $"{kv.Key}: ours 0x{kv.Value:x}, kernel 0x{c[kv.Key]:x}").ToList();
         Assert.Empty(wrong);
-        Assert.Equal((ulong)sizeof(Tmds.Linux.epoll_event), c["sizeof(struct epoll_event)"]); // Epoll casts to this type
+        Assert.Equal((ulong)Unsafe.SizeOf<Tmds.Linux.epoll_event>(), c["sizeof(struct epoll_event)"]); // Epoll casts to this type
     }
 
     private static ulong Offset<T>(string field) => (ulong)System.Runtime.InteropServices.Marshal.OffsetOf<T>(field);
