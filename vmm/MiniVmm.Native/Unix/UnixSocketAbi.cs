@@ -29,6 +29,9 @@ public static class UnixSocketAbi
     /// </summary>
     public const int MaxFdsPerMessage = 8;
 
+    /// <summary>SCM_MAX_FD (include/net/scm.h): the most descriptors the kernel takes in one sendmsg.</summary>
+    public const int ScmMaxFd = 253;
+
     /// <summary>CMSG_ALIGN: control messages are aligned to sizeof(size_t).</summary>
     public static int CmsgAlign(int length) => (length + sizeof(ulong) - 1) & ~(sizeof(ulong) - 1);
 

@@ -52,18 +52,19 @@ public sealed unsafe class UnixStreamSocket : IDisposable
         FileDescriptor.FromResult(LibC.socket(UnixSocketAbi.AF_UNIX, UnixSocketAbi.SOCK_STREAM | UnixSocketAbi.SOCK_CLOEXEC, 0), "socket AF_UNIX");
 
     /// <summary>
-    /// Sends all of <paramref name="data"/>, with <paramref name="fds"/> (at most
-    /// <see cref="UnixSocketAbi.MaxFdsPerMessage"/>) as SCM_RIGHTS on its first byte. With
+    /// Sends all of <paramref name="data"/>, with <paramref name="fds"/> (at most SCM_MAX_FD,
+    /// 253; more than a receiver here takes, so tests can play a hostile peer) as SCM_RIGHTS on
+    /// its first byte. With
     /// <paramref name="dontWait"/> it never blocks and returns false when the socket buffer is
     /// full before the first byte left (nothing was sent then).
     /// </summary>
     public bool Send(ReadOnlySpan<byte> data, ReadOnlySpan<FileDescriptor> fds = default, bool dontWait = false)
     {
         if (data.IsEmpty) throw new ArgumentException("a message has at least one byte to carry its descriptors", nameof(data));
-        if (fds.Length > UnixSocketAbi.MaxFdsPerMessage) throw new ArgumentException($"at most {UnixSocketAbi.MaxFdsPerMessage} descriptors per message", nameof(fds));
+        if (fds.Length > UnixSocketAbi.ScmMaxFd) throw new ArgumentException($"at most {UnixSocketAbi.ScmMaxFd} descriptors per message", nameof(fds));
         int flags = UnixSocketAbi.MSG_NOSIGNAL | (dontWait ? UnixSocketAbi.MSG_DONTWAIT : 0);
         int controlBytes = fds.IsEmpty ? 0 : UnixSocketAbi.CmsgSpace(fds.Length * sizeof(int));
-        byte* control = stackalloc byte[UnixSocketAbi.CmsgSpace(UnixSocketAbi.MaxFdsPerMessage * sizeof(int))];
+        byte* control = stackalloc byte[UnixSocketAbi.CmsgSpace(UnixSocketAbi.ScmMaxFd * sizeof(int))];
         var held = new bool[fds.Length];
         try
         {
@@ -143,6 +144,22 @@ public sealed unsafe class UnixStreamSocket : IDisposable
                 CollectDescriptors(control, (int)Math.Min(message.ControlLength, (ulong)controlBytes), fds);
                 return new UnixReceiveResult((int)r, (message.Flags & UnixSocketAbi.MSG_CTRUNC) != 0);
             }
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for bytes or end of stream to read; false on timeout.</summary>
+    public bool WaitReadable(TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            var pfd = new pollfd { fd = Handle.Fd, events = (short)LibC.POLLIN };
+            int left = (int)Math.Max(0, deadline - Environment.TickCount64);
+            // Safe: one local pollfd.
+            int n = LibC.poll(&pfd, 1, left);
+            if (n > 0) return true;
+            if (n == 0) return false;
+            if (LibC.errno != Errno.EINTR) throw SyscallException.FromErrno("poll");
         }
     }
 

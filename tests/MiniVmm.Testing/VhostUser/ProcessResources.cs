@@ -1,0 +1,22 @@
+namespace MiniVmm.Testing.VhostUser;
+
+/// <summary>
+/// What this process holds right now, for leak checks: open descriptors (/proc/self/fd),
+/// mappings (/proc/self/maps) and threads by name (/proc/self/task/*/comm).
+/// </summary>
+public readonly record struct ProcessResources(int OpenFds, int Mappings)
+{
+    public static ProcessResources Now() =>
+        new(Directory.GetFileSystemEntries("/proc/self/fd").Length, File.ReadAllLines("/proc/self/maps").Length);
+
+    /// <summary>Threads whose kernel name starts with <paramref name="prefix"/> (names are cut to 15 characters).</summary>
+    public static int ThreadsNamed(string prefix) => Directory.GetDirectories("/proc/self/task")
+        .Count(t =>
+        {
+            try { return File.ReadAllText(Path.Combine(t, "comm")).StartsWith(prefix, StringComparison.Ordinal); }
+            catch (IOException) { return false; } // the thread ended while we looked
+        });
+
+    /// <summary>Mappings whose line mentions <paramref name="text"/> (a memfd's name shows as "/memfd:NAME (deleted)").</summary>
+    public static int MappingsOf(string text) => File.ReadAllLines("/proc/self/maps").Count(l => l.Contains(text, StringComparison.Ordinal));
+}
