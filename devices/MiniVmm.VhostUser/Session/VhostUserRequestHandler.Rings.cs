@@ -198,12 +198,11 @@ public sealed partial class VhostUserRequestHandler
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 reason = VhostUserRejectReason.DeviceFailed;
-                _log($"vhost-user: ring {ring.Index} failed to start: {e.Message}");
+                _detail = $"ring {ring.Index} failed to start: {e.Message}";
             }
         }
         ring.Failed = true;
-        lock (_rejections) _rejections.Add(new VhostUserRejection((uint)VhostUserRequest.SetVringKick, reason));
-        if (reason != VhostUserRejectReason.DeviceFailed) _log($"vhost-user: ring {ring.Index} not started: {reason}");
+        _detail ??= $"ring {ring.Index} not started";
         return reason;
     }
 

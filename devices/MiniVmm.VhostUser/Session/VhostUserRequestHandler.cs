@@ -29,6 +29,7 @@ public sealed partial class VhostUserRequestHandler : IDisposable
     private VhostUserProtocolFeatures _protocol;
     private bool _activated;
     private bool _ended;
+    private string? _detail; // what a failed ring start says, for the refusal's one log line
 
     public VhostUserRequestHandler(IVhostUserDevice device, Action<string> log)
     {
@@ -110,8 +111,10 @@ public sealed partial class VhostUserRequestHandler : IDisposable
         bool unknown = reason == VhostUserRejectReason.UnknownRequest;
         if (!unknown || _loggedUnknown.Add(header.Request))
         {
-            _log($"vhost-user: {VhostUserParser.Name(header.Request)} refused: {reason}{(unknown ? " (logged once)" : "")}");
+            string detail = _detail is null ? "" : $" ({_detail})";
+            _log($"vhost-user: {VhostUserParser.Name(header.Request)} refused: {reason}{detail}{(unknown ? " (logged once)" : "")}");
         }
+        _detail = null;
         if (HasOwnReply(header.Request)) return VhostUserEncoder.Reply((VhostUserRequest)header.Request, []);
         return AckIfAsked(header, reason);
     }
