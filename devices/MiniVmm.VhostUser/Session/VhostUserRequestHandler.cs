@@ -119,6 +119,15 @@ public sealed partial class VhostUserRequestHandler : IDisposable
         return AckIfAsked(header, reason);
     }
 
+    /// <summary>
+    /// Records a framing error that ends the connection (a truncated message, a bad header): the
+    /// session logs the one line for it.
+    /// </summary>
+    public void RecordFatal(uint request, VhostUserRejectReason reason)
+    {
+        lock (_rejections) _rejections.Add(new VhostUserRejection(request, reason));
+    }
+
     /// <summary>The connection ended (EOF, a framing error, or the listener stopping): reset the device and release everything.</summary>
     public void End(string why)
     {

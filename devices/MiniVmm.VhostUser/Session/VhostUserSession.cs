@@ -91,18 +91,14 @@ public sealed class VhostUserSession : IDisposable
             Span<byte> headerBytes = stackalloc byte[VhostUserHeader.SizeBytes];
             int got = ReadFully(headerBytes, fds, out bool truncatedFds);
             if (got == 0) return EndOfStream;
-            if (got < headerBytes.Length) return VhostUserRejectReason.Truncated;
+            if (got < headerBytes.Length) return Fatal(0, VhostUserRejectReason.Truncated);
             VhostUserHeader header = VhostUserHeader.Read(headerBytes);
             VhostUserRejectReason framing = VhostUserParser.CheckHeader(header);
-            if (framing != VhostUserRejectReason.None)
-            {
-                Handler.Refuse(header, framing);
-                return framing;
-            }
+            if (framing != VhostUserRejectReason.None) return Fatal(header.Request, framing);
             var payload = new byte[header.Size];
             if (payload.Length > 0)
             {
-                if (ReadFully(payload, fds, out bool moreTruncated) < payload.Length) return VhostUserRejectReason.Truncated;
+                if (ReadFully(payload, fds, out bool moreTruncated) < payload.Length) return Fatal(header.Request, VhostUserRejectReason.Truncated);
                 truncatedFds |= moreTruncated;
             }
             Trace?.Invoke(header, payload, fds.Count);
@@ -116,6 +112,12 @@ public sealed class VhostUserSession : IDisposable
         {
             foreach (FileDescriptor fd in fds) fd.Dispose();
         }
+    }
+
+    private VhostUserRejectReason Fatal(uint request, VhostUserRejectReason reason)
+    {
+        Handler.RecordFatal(request, reason);
+        return reason;
     }
 
     // Reads until the buffer is full or the stream ends; returns the bytes read.

@@ -6,8 +6,29 @@ namespace MiniVmm.Testing.VhostUser;
 /// </summary>
 public readonly record struct ProcessResources(int OpenFds, int Mappings)
 {
-    public static ProcessResources Now() =>
-        new(Directory.GetFileSystemEntries("/proc/self/fd").Length, File.ReadAllLines("/proc/self/maps").Length);
+    /// <summary>
+    /// The counts now, after a full collection: descriptors that other tests dropped without
+    /// disposing are closed by their finalizers first, so they do not move the count meanwhile.
+    /// </summary>
+    public static ProcessResources Now()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return new(Directory.GetFileSystemEntries("/proc/self/fd").Length, File.ReadAllLines("/proc/self/maps").Length);
+    }
+
+    /// <summary>
+    /// Waits (bounded) until no thread is named <paramref name="prefix"/>: a joined thread's kernel
+    /// task can linger for a moment after Join returns. Returns how many are left.
+    /// </summary>
+    public static int WaitForNoThreadsNamed(string prefix, TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        int left;
+        while ((left = ThreadsNamed(prefix)) > 0 && Environment.TickCount64 < deadline) Thread.Yield();
+        return left;
+    }
 
     /// <summary>Threads whose kernel name starts with <paramref name="prefix"/> (names are cut to 15 characters).</summary>
     public static int ThreadsNamed(string prefix) => Directory.GetDirectories("/proc/self/task")
