@@ -63,6 +63,7 @@ build_dotnet() {
 build_native() {
   make -s -C bpf OUT="$OUT/bpf"
   make -s -C guest-images/probe OUT="$OUT/guest-images"
+  make -s -C guest-images/uml OUT="$OUT/guest-images"
   guest-images/linux/build-image.sh "$OUT/guest-images"
 }
 
