@@ -3,7 +3,7 @@
  * UML 6.1 passes to PTRACE_GETREGSET/SETREGSET(NT_X86_XSTATE). There SETREGSET fails with
  * EFAULT and UML's first process dies ("ptrace set fp regs failed, errno = 14"). Under a
  * seccomp filter that makes exactly those two requests fail with EIO, UML falls back to the
- * FXSAVE requests (PTRACE_GETFPREGS/SETFPREGS), which work. See ../../shared/ENVIRONMENT.md.
+ * FXSAVE requests (PTRACE_GETFPREGS/SETFPREGS), which work. See README.md beside this file.
  *
  *   uml-launch [--kernel PATH] UML-ARGS...     (PATH defaults to /usr/bin/linux.uml)
  */
