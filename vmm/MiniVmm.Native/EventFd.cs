@@ -28,14 +28,32 @@ public sealed class EventFd : IDisposable
     }
 
     /// <summary>Reads and clears the counter; returns 0 when nothing was pending (non-blocking).</summary>
-    public unsafe ulong Drain()
+    public ulong Drain() => Drain(Handle);
+
+    /// <summary>
+    /// Reads and clears the counter of an eventfd someone else created (a vhost-user kick fd);
+    /// returns 0 when nothing was pending on a non-blocking one. On a blocking eventfd call it
+    /// only once the fd is readable (epoll said so), or it waits for the next signal.
+    /// </summary>
+    public static unsafe ulong Drain(FileDescriptor handle)
     {
         ulong value = 0;
         long r;
-        do { r = LibC.read(Fd, &value, sizeof(ulong)); } while (r < 0 && LibC.errno == Errno.EINTR);
+        int errno = 0;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            do { r = LibC.read(handle.Fd, &value, sizeof(ulong)); } while (r < 0 && LibC.errno == Errno.EINTR);
+            if (r < 0) errno = LibC.errno; // before DangerousRelease can touch errno
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
         if (r < 0)
         {
-            return LibC.errno == Errno.EAGAIN ? 0UL : throw SyscallException.FromErrno("eventfd read");
+            return errno == Errno.EAGAIN ? 0UL : throw new SyscallException("eventfd read", errno);
         }
         return value;
     }
