@@ -1,7 +1,4 @@
-using System.Numerics;
-using MiniVmm.Memory;
 using MiniVmm.Native;
-using MiniVmm.Native.Unix;
 using MiniVmm.VhostUser.Memory;
 using MiniVmm.VhostUser.Protocol;
 
