@@ -32,6 +32,10 @@ ensure_packages() {
   command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
   [ -f /usr/include/linux/kvm.h ] || need+=(linux-libc-dev)
   ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || need+=(linux-image-cloud-amd64)
+  # User-Mode Linux: the real virtio_net driver as a vhost-user front end (guest-images/uml).
+  [ -x /usr/bin/linux.uml ] || need+=(user-mode-linux)
+  command -v ethtool >/dev/null || need+=(ethtool)
+  command -v iperf3 >/dev/null || need+=(iperf3)
   if [ ${#need[@]} -gt 0 ]; then
     say "installing Debian packages: ${need[*]}"
     if [ "$(id -u)" != 0 ]; then say "need root to install ${need[*]}"; exit 1; fi
@@ -85,6 +89,7 @@ publish_jit() {
 build_native() {
   make -s -C bpf OUT="$OUT/bpf"
   make -s -C guest-images/probe OUT="$OUT/guest-images"
+  make -s -C guest-images/uml OUT="$OUT/guest-images"
   guest-images/linux/build-image.sh "$OUT/guest-images"
 }
 

@@ -6,7 +6,8 @@ public static class Errno
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7,
         EBADF = 9, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17,
         ENODEV = 19, EINVAL = 22, ENFILE = 23, EMFILE = 24, ENOTTY = 25, ENOSPC = 28, ERANGE = 34,
-        EPIPE = 32, ENOSYS = 38, EBADFD = 77, EMSGSIZE = 90, ENOTSUP = 95, EOPNOTSUPP = 95, EADDRINUSE = 98, ENOBUFS = 105;
+        EPIPE = 32, ENOSYS = 38, EBADFD = 77, EMSGSIZE = 90, ENOTSUP = 95, EOPNOTSUPP = 95, EADDRINUSE = 98,
+        ECONNABORTED = 103, ENOBUFS = 105, ENOTCONN = 107;
 
     public static string Name(int errno) => errno switch
     {
@@ -16,6 +17,7 @@ public static class Errno
         EINVAL => "EINVAL", ENFILE => "ENFILE", EMFILE => "EMFILE", ENOTTY => "ENOTTY", ENOSPC => "ENOSPC",
         ERANGE => "ERANGE", ENOSYS => "ENOSYS", EOPNOTSUPP => "EOPNOTSUPP", EADDRINUSE => "EADDRINUSE",
         ENOBUFS => "ENOBUFS", EPIPE => "EPIPE", EBADFD => "EBADFD", EMSGSIZE => "EMSGSIZE",
+        ECONNABORTED => "ECONNABORTED", ENOTCONN => "ENOTCONN",
         _ => $"errno {errno}",
     };
 }

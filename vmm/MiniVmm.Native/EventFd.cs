@@ -37,8 +37,9 @@ public sealed class EventFd : IDisposable
     public ulong Drain() => Drain(Handle);
 
     /// <summary>
-    /// Drains any non-blocking eventfd given as a plain descriptor (a vhost-user front end's kick fd):
-    /// returns the counter, 0 when nothing was pending or the fd is not readable as an eventfd.
+    /// Drains an eventfd given as a plain descriptor (a vhost-user front end's kick fd): returns the
+    /// counter, 0 when nothing was pending on a non-blocking one. UML's kick fds are blocking: call
+    /// it only once epoll said the fd is readable, or it waits for the next signal.
     /// </summary>
     public static ulong Drain(FileDescriptor fd)
     {

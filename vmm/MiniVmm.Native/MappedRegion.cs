@@ -30,11 +30,47 @@ public sealed unsafe class MappedRegion : IDisposable
     }
 
     /// <summary>A shared mapping of <paramref name="length"/> bytes of a file descriptor.</summary>
-    public static MappedRegion Shared(FileDescriptor fd, ulong length, string what)
+    public static MappedRegion Shared(FileDescriptor fd, ulong length, string what) => Shared(fd, 0, length, what);
+
+    /// <summary>
+    /// A shared mapping of <paramref name="length"/> bytes of a file descriptor from
+    /// <paramref name="fileOffset"/>, which must be a multiple of the page size (mmap(2)).
+    /// </summary>
+    public static MappedRegion Shared(FileDescriptor fd, ulong fileOffset, ulong length, string what)
     {
-        void* p = LibC.mmap(null, (size_t)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd.Fd, 0);
-        if (p == (void*)-1) throw SyscallException.FromErrno($"mmap {what}");
-        return new MappedRegion((byte*)p, length);
+        if (length == 0) throw new ArgumentException("cannot map 0 bytes", nameof(length));
+        if (fileOffset % (ulong)Environment.SystemPageSize != 0 || fileOffset > long.MaxValue)
+        {
+            throw new ArgumentException($"file offset 0x{fileOffset:x} is not a page-aligned file offset", nameof(fileOffset));
+        }
+        bool added = false;
+        try
+        {
+            fd.DangerousAddRef(ref added);
+            void* p = LibC.mmap(null, (size_t)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd.Fd, (off_t)(long)fileOffset);
+            if (p == (void*)-1) throw SyscallException.FromErrno($"mmap {what}");
+            return new MappedRegion((byte*)p, length);
+        }
+        finally
+        {
+            if (added) fd.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// A span over [offset, offset + length) of the mapping, or false when any byte is outside
+    /// it (overflow-safe). The span is valid until <see cref="Dispose"/>.
+    /// </summary>
+    public bool TryGetSpan(ulong offset, ulong length, out Span<byte> span)
+    {
+        if (_address == null || length > int.MaxValue || length > Length || offset > Length - length)
+        {
+            span = default;
+            return false;
+        }
+        // Safe: the range was checked against the mapping's length just above.
+        span = new Span<byte>(_address + offset, (int)length);
+        return true;
     }
 
     public void Dispose()

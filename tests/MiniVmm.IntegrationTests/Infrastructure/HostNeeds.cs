@@ -9,4 +9,6 @@ public enum HostNeeds
     Tap = 2,
     Bpf = 4,
     Qemu = 8,
+    /// <summary>Debian's user-mode-linux (/usr/bin/linux.uml), which build.sh installs.</summary>
+    Uml = 16,
 }
