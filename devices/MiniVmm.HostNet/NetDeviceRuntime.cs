@@ -17,10 +17,10 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
 {
     private readonly object _lock = new();
     private readonly Action<string> _log;
-    private List<QueuePairWorker> _pairWorkers = [];
+    private readonly QueuePairWorker?[] _pairWorkers;
     private ControlQueueWorker? _controlWorker;
     private IGuestMemory? _memory;
-    private IReadOnlyList<FileDescriptor?> _kicks = [];
+    private FileDescriptor?[] _kicks = [];
     private bool _busMaster = true;
     private bool _disposed;
 
@@ -36,6 +36,8 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
         Backend = backend;
         _log = log ?? (line => Console.Error.WriteLine($"minivmm: {line}"));
         Device = new VirtioNetDevice(options, this);
+        _pairWorkers = new QueuePairWorker?[options.QueuePairs];
+        _kicks = new FileDescriptor?[Device.Queues.Count];
     }
 
     public string Name { get; }
@@ -44,10 +46,16 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
 
     public INetBackend Backend { get; }
 
+    /// <summary>The guest memory the transport bound, or null before it did.</summary>
+    public IGuestMemory? Memory
+    {
+        get { lock (_lock) return _memory; }
+    }
+
     /// <summary>The queue pair workers running now (diagnostics and tests).</summary>
     public int RunningPairWorkers
     {
-        get { lock (_lock) return _pairWorkers.Count(w => w.IsRunning); }
+        get { lock (_lock) return _pairWorkers.Count(w => w?.IsRunning == true); }
     }
 
     /// <summary>True while the control queue's worker runs.</summary>
@@ -63,11 +71,43 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
     /// </summary>
     public void Bind(IGuestMemory memory, IReadOnlyList<FileDescriptor?> kicks, bool busMaster)
     {
+        if (kicks.Count != Device.Queues.Count) throw new ArgumentException($"{kicks.Count} kick fds for {Device.Queues.Count} queues");
         lock (_lock)
         {
             _memory = memory;
-            _kicks = kicks;
+            _kicks = [.. kicks];
             _busMaster = busMaster;
+        }
+    }
+
+    /// <summary>
+    /// A transport that starts rings one by one (vhost-user) hands over queue <paramref name="queue"/>'s
+    /// kick fd once the queue is configured and enabled: the worker of its pair (or of the control
+    /// queue) is restarted to watch it. Only while the device is active.
+    /// </summary>
+    public void StartRing(int queue, FileDescriptor kick)
+    {
+        lock (_lock)
+        {
+            StopWorkerOf(queue);
+            _kicks[queue] = kick;
+            if (Device.IsActive && _busMaster) StartWorkerOf(queue);
+        }
+    }
+
+    /// <summary>
+    /// Stops whatever serves queue <paramref name="queue"/>, forgets its kick fd, runs
+    /// <paramref name="whileStopped"/> (the transport disables the queue there: no worker touches it),
+    /// then serves the other queue of the same pair again if it is still enabled.
+    /// </summary>
+    public void StopRing(int queue, Action whileStopped)
+    {
+        lock (_lock)
+        {
+            StopWorkerOf(queue);
+            _kicks[queue] = null;
+            whileStopped();
+            if (Device.IsActive && _busMaster) StartWorkerOf(queue);
         }
     }
 
@@ -89,7 +129,7 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
     public void Notified(int queueIndex)
     {
         FileDescriptor? kick;
-        lock (_lock) kick = (uint)queueIndex < (uint)_kicks.Count ? _kicks[queueIndex] : null;
+        lock (_lock) kick = (uint)queueIndex < (uint)_kicks.Length ? _kicks[queueIndex] : null;
         if (kick is not null) EventFd.Signal(kick);
     }
 
@@ -103,7 +143,7 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
         }
         lock (_lock)
         {
-            if (Device.IsActive && _pairWorkers.Count == 0 && _controlWorker is null) StartWorkers();
+            if (Device.IsActive) StartWorkers(); // workers already running are left as they are
         }
     }
 
@@ -147,41 +187,68 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
     /// <summary>One worker per data pair with a queue the driver enabled, and one for the control queue. Called with the lock held.</summary>
     private void StartWorkers()
     {
+        for (int k = 0; k < Device.Pairs.Count; k++) StartWorkerOf(2 * k);
+        StartWorkerOf(Device.ControlQueueIndex);
+    }
+
+    /// <summary>Starts the worker that serves <paramref name="queue"/>, if its queues are enabled. Called with the lock held.</summary>
+    private void StartWorkerOf(int queue)
+    {
         if (_disposed || _memory is null) return;
         var context = new DeviceWorkerContext(_memory, Device.Interrupts, Device);
-        for (int k = 0; k < Device.Pairs.Count; k++)
+        if (Device.TryGetPairOfQueue(queue, out int k, out _))
         {
             NetQueuePair pair = Device.Pairs[k];
-            // Without MQ (or RSS) only pair 0 carries data: queue 2 is then the control queue (§5.1.2).
-            if (!Device.TryGetPairOfQueue(pair.RxQueueIndex, out _, out _)) break;
-            if (!pair.RxQueue.IsEnabled && !pair.TxQueue.IsEnabled) continue;
+            if (_pairWorkers[k] is not null || (!pair.RxQueue.IsEnabled && !pair.TxQueue.IsEnabled)) return;
             var worker = new QueuePairWorker($"{Name}-qp{k}", pair, Backend.PortOf(k), context, KickOf(pair.RxQueueIndex), KickOf(pair.TxQueueIndex));
-            _pairWorkers.Add(worker);
+            _pairWorkers[k] = worker;
             worker.Start();
+            return;
         }
         int control = Device.ControlQueueIndex;
-        if (Device.HasFeature(VirtioNetFeature.CtrlVq) && Device.Queues[control].IsEnabled && KickOf(control) is FileDescriptor kick)
+        if (queue == control && _controlWorker is null && Device.HasFeature(VirtioNetFeature.CtrlVq)
+            && Device.Queues[control].IsEnabled && KickOf(control) is FileDescriptor kick)
         {
             _controlWorker = new ControlQueueWorker($"{Name}-ctrl", context, kick, _log);
             _controlWorker.Start();
         }
     }
 
+    /// <summary>
+    /// Stops and joins the worker serving <paramref name="queue"/>. Called with the lock held, from the
+    /// transport's thread: a worker never waits for this lock while it runs (see <see cref="StopWorkers"/>).
+    /// </summary>
+    private void StopWorkerOf(int queue)
+    {
+        if (Device.TryGetPairOfQueue(queue, out int k, out _))
+        {
+            QueuePairWorker? worker = _pairWorkers[k];
+            _pairWorkers[k] = null;
+            worker?.Dispose();
+        }
+        else if (queue == Device.ControlQueueIndex)
+        {
+            ControlQueueWorker? worker = _controlWorker;
+            _controlWorker = null;
+            worker?.Dispose();
+        }
+    }
+
     /// <summary>Stops and joins every worker (except the calling one, which stops by itself). Never holds the lock while joining.</summary>
     private void StopWorkers()
     {
-        List<QueuePairWorker> pairs;
+        QueuePairWorker?[] pairs;
         ControlQueueWorker? control;
         lock (_lock)
         {
-            pairs = _pairWorkers;
+            pairs = [.. _pairWorkers];
             control = _controlWorker;
-            _pairWorkers = [];
+            Array.Clear(_pairWorkers);
             _controlWorker = null;
         }
         control?.Dispose();
-        foreach (QueuePairWorker worker in pairs) worker.Dispose();
+        foreach (QueuePairWorker? worker in pairs) worker?.Dispose();
     }
 
-    private FileDescriptor? KickOf(int queue) => (uint)queue < (uint)_kicks.Count ? _kicks[queue] : null;
+    private FileDescriptor? KickOf(int queue) => (uint)queue < (uint)_kicks.Length ? _kicks[queue] : null;
 }

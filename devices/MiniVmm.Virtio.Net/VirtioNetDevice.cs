@@ -17,8 +17,6 @@ public sealed class VirtioNetDevice : IVirtioDevice
     /// <summary>Bytes of struct virtio_net_config up to supported_hash_types (§5.1.4).</summary>
     public const int ConfigBytes = 24;
 
-    /// <summary>The control queue's size (it carries one small command at a time).</summary>
-    public const ushort ControlQueueSize = 64;
 
     private const ushort StatusLinkUp = 1; // VIRTIO_NET_S_LINK_UP
 
@@ -40,7 +38,8 @@ public sealed class VirtioNetDevice : IVirtioDevice
         _queues = new SplitQueue[2 * options.QueuePairs + 1];
         for (int i = 0; i < _queues.Length; i++)
         {
-            _queues[i] = new SplitQueue(i == _queues.Length - 1 ? ControlQueueSize : options.QueueSize);
+            // The control queue too: a vhost-user front end sizes every ring itself (UML: 256) without asking.
+            _queues[i] = new SplitQueue(options.QueueSize);
         }
         Pairs = Enumerable.Range(0, options.QueuePairs).Select(i => new NetQueuePair(i, _queues[2 * i], _queues[2 * i + 1])).ToArray();
         _control = new VirtioNetControlQueue(this);
@@ -95,12 +94,30 @@ public sealed class VirtioNetDevice : IVirtioDevice
         return !(Has(VirtioNetFeature.Mq) || Has(VirtioNetFeature.Rss)) || Has(VirtioNetFeature.CtrlVq);
     }
 
-    /// <summary>Which pair a queue belongs to under the negotiated features; false for the control queue.</summary>
+    /// <summary>
+    /// Which pair a queue belongs to under the negotiated features; false for the control queue.
+    /// Without VIRTIO_NET_F_CTRL_VQ there is no control queue (§5.1.2): a vhost-user front end such
+    /// as QEMU keeps it and hands over only the 2N data rings, whatever MQ says.
+    /// </summary>
     public bool TryGetPairOfQueue(int queueIndex, out int pair, out bool isReceive)
     {
         pair = queueIndex / 2;
         isReceive = queueIndex % 2 == 0;
-        return queueIndex >= 0 && queueIndex < 2 * Pairs.Count && queueIndex != ControlQueueIndex;
+        bool isControl = HasFeature(VirtioNetFeature.CtrlVq) && queueIndex == ControlQueueIndex;
+        return queueIndex >= 0 && queueIndex < 2 * Pairs.Count && !isControl;
+    }
+
+    /// <summary>
+    /// The receive pairs in use, set by a transport that carries VQ_PAIRS_SET another way (a vhost-user
+    /// front end that keeps the control queue turns it into ring enables): the same as VQ_PAIRS_SET,
+    /// so automatic steering replaces RSS (§5.1.6.5.5). Returns the host's error, or null.
+    /// </summary>
+    public string? SetReceivePairs(int pairs)
+    {
+        if (pairs < 1 || pairs > Pairs.Count) throw new ArgumentOutOfRangeException(nameof(pairs), pairs, $"1..{Pairs.Count}");
+        if (pairs == Steering.Pairs) return null;
+        RssConfiguration? current = Steering.Configuration;
+        return TryApplySteering(current is { SteeringEnabled: true } ? null : current, pairs);
     }
 
     public void ReadConfig(int offset, Span<byte> data)

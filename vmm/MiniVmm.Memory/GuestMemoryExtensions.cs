@@ -8,8 +8,13 @@ public static class GuestMemoryExtensions
     public static Span<byte> GetSpan(this IGuestMemory memory, GuestAddress address, ulong length) =>
         memory.TryGetSpan(address, length, out Span<byte> span) ? span : throw new GuestMemoryException(address, length);
 
+    /// <summary>
+    /// True when every byte of [address, address + length) is guest memory. Asks the memory itself,
+    /// so holes count (a vhost-user region table, RAM split around the PCI hole): a range is valid
+    /// only inside one contiguous piece. An empty range is valid anywhere up to the end of memory.
+    /// </summary>
     public static bool IsValidRange(this IGuestMemory memory, GuestAddress address, ulong length) =>
-        length <= memory.SizeBytes && address.Value <= memory.SizeBytes - length;
+        length == 0 ? address.Value <= memory.SizeBytes : memory.TryGetSpan(address, length, out _);
 
     public static void Write(this IGuestMemory memory, GuestAddress address, ReadOnlySpan<byte> data) =>
         data.CopyTo(memory.GetSpan(address, (ulong)data.Length));

@@ -1,3 +1,4 @@
+using MiniVmm.HostNet;
 using MiniVmm.Cli.Configuration;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.Machine.Net;

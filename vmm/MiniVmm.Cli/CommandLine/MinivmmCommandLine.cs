@@ -40,6 +40,7 @@ public static class MinivmmCommandLine
             SteerTestCommand.Create(console),
             RssCommand.Create(console),
             CapsCommand.Create(console),
+            VhostUserNetCommand.Create(console),
             CompletionCommand.Create(console),
         };
         root.Add(HelpCommand.Create(root));

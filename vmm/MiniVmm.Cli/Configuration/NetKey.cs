@@ -1,3 +1,4 @@
+using MiniVmm.HostNet;
 using MiniVmm.Machine.Net;
 
 namespace MiniVmm.Cli.Configuration;

@@ -1,3 +1,4 @@
+using MiniVmm.HostNet;
 using System.Globalization;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.Machine.Net;

@@ -1,3 +1,4 @@
+using MiniVmm.HostNet;
 using System.CommandLine;
 using MiniVmm.Cli.CommandLine;
 using MiniVmm.Machine;

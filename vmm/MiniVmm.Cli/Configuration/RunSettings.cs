@@ -8,4 +8,4 @@ public sealed record RunSettings(
     int CpuCount,
     ulong MemoryBytes,
     bool Debug,
-    MiniVmm.Machine.Net.NetworkOptions? Net = null);
+    MiniVmm.HostNet.NetworkOptions? Net = null);

@@ -24,14 +24,7 @@ public sealed class VirtioNetAttachment : IDisposable
     private VirtioNetAttachment(Machine machine, TapNetBackend backend, NetworkOptions options)
     {
         Backend = backend;
-        Runtime = new NetDeviceRuntime("net0", new VirtioNetOptions
-        {
-            QueuePairs = backend.QueuePairs,
-            Mac = options.Mac,
-            Rss = options.Rss,
-            HashReport = options.HashReport,
-            BackendOffloads = NetOffloads.All,
-        }, backend);
+        Runtime = new NetDeviceRuntime("net0", backend.DeviceOptions(options), backend);
         _kicks = new EventFd[Runtime.Device.Queues.Count];
         try
         {
@@ -67,27 +60,16 @@ public sealed class VirtioNetAttachment : IDisposable
     /// </summary>
     public static VirtioNetAttachment Create(Machine machine, NetworkOptions options, ISteeringCapabilities? capabilities = null)
     {
-        int pairs = options.Queues ?? Math.Clamp(machine.CpuCount, 1, VirtioNetOptions.MaxQueuePairsLimit);
-        Tap tap = options.Fds is { Count: > 0 } fds ? Tap.Adopt(fds) : Tap.CreateOrAttach(options.TapName!, pairs);
-        TapNetBackend? backend = null;
-        using var bpf = new BpfSteeringProbe();
+        TapNetBackend backend = TapNetBackend.Open(options, defaultPairs: machine.CpuCount, capabilities);
         try
         {
-            capabilities ??= options.Steering == SteeringRequest.Software
-                ? new UnprobedSteeringCapabilities()
-                : new KernelSteeringCapabilities(bpf);
-            SteeringChoice choice = SteeringSelector.Choose(options.Steering, capabilities, options.HashReport);
-            backend = new TapNetBackend(tap, SteeringBackends.Create(choice, tap, bpf.TakeProgram), choice);
-            // Until the driver asks for more pairs (VQ_PAIRS_SET), only queue 0 carries traffic (§5.1.6.5.5).
-            tap.SetActiveQueues(1);
             var attachment = new VirtioNetAttachment(machine, backend, options);
             machine.Own(attachment);
             return attachment;
         }
         catch
         {
-            if (backend is not null) backend.Dispose();
-            else tap.Dispose();
+            backend.Dispose();
             throw;
         }
     }

@@ -1,7 +1,7 @@
 using MiniVmm.HostNet.Steering;
 using MiniVmm.Virtio.Net;
 
-namespace MiniVmm.Machine.Net;
+namespace MiniVmm.HostNet;
 
 /// <summary>The virtio-net device and its TAP back end, as `--net tap=NAME,...` describes them (validated by the CLI).</summary>
 public sealed record NetworkOptions
