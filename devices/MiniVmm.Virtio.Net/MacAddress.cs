@@ -32,6 +32,14 @@ public readonly record struct MacAddress(ulong Value)
     /// <summary>True for a multicast address (bit 0 of the first byte), which a NIC must not use.</summary>
     public bool IsMulticast => ((Value >> 40) & 1) != 0;
 
+    /// <summary>The address in the first 6 bytes of <paramref name="source"/> (the mac field of struct virtio_net_config).</summary>
+    public static MacAddress Read(ReadOnlySpan<byte> source)
+    {
+        ulong value = 0;
+        for (int i = 0; i < 6; i++) value = (value << 8) | source[i];
+        return new MacAddress(value);
+    }
+
     public void WriteTo(Span<byte> destination)
     {
         for (int i = 0; i < 6; i++)

@@ -34,7 +34,7 @@ public sealed class VirtioNetDevice : IVirtioDevice
         options.Validate();
         Options = options;
         _host = host;
-        DeviceFeatures = OfferedFeatures(options);
+        DeviceFeatures = options.Features ?? OfferedFeatures(options);
         _queues = new SplitQueue[2 * options.QueuePairs + 1];
         for (int i = 0; i < _queues.Length; i++)
         {
@@ -210,7 +210,8 @@ public sealed class VirtioNetDevice : IVirtioDevice
         return error;
     }
 
-    private static ulong OfferedFeatures(VirtioNetOptions o)
+    /// <summary>What the device offers for these options (VERSION_1, ring and net features, offloads the back end can do).</summary>
+    public static ulong OfferedFeatures(VirtioNetOptions o)
     {
         ulong f = VirtioFeature.Bit(VirtioFeature.Version1) | VirtioFeature.Bit(VirtioFeature.EventIdx)
             | VirtioFeature.Bit(VirtioFeature.IndirectDesc)

@@ -26,6 +26,13 @@ public sealed record VirtioNetOptions
     /// <summary>When non-zero, offer VIRTIO_NET_F_MTU with this value.</summary>
     public ushort Mtu { get; init; }
 
+    /// <summary>
+    /// When set, the device offers exactly these feature bits instead of deriving them from the options
+    /// above: a front end whose data path is a vhost back end offers what that back end can do
+    /// (masked to what the transport serves).
+    /// </summary>
+    public ulong? Features { get; init; }
+
     /// <summary>Checks the values; throws <see cref="ArgumentException"/> with one clear line.</summary>
     public void Validate()
     {

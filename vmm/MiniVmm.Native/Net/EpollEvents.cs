@@ -9,4 +9,7 @@ public enum EpollEvents : uint
     Out = 0x004,
     Err = 0x008,
     Hup = 0x010,
+
+    /// <summary>EPOLLRDHUP: the peer of a stream socket shut down its writing side (or closed).</summary>
+    RdHup = 0x2000,
 }

@@ -1,0 +1,224 @@
+using MiniVmm.Memory;
+using MiniVmm.Native;
+using MiniVmm.VhostUser;
+using MiniVmm.VhostUser.FrontEnd;
+using MiniVmm.Virtio;
+using MiniVmm.Virtio.Net;
+using MiniVmm.Virtio.Queues;
+
+namespace MiniVmm.HostNet.VhostFrontEnd;
+
+/// <summary>
+/// A virtio-net device whose data path is a vhost back end (a vhost-user process, or the kernel's
+/// vhost-net): the guest sees our <see cref="VirtioNetDevice"/> (features, config space, queues)
+/// while the rings go to the back end at DRIVER_OK with the queue's kick eventfd (a KVM ioeventfd)
+/// and its vector's irqfd as call fd, so the VMM is off the data path. A back end that serves the
+/// control queue (CTRL_VQ with RSS or HASH_REPORT) gets it too; otherwise the VMM answers it for MQ
+/// only, as QEMU does, turning VQ_PAIRS_SET into ring enables. A guest reset stops every ring
+/// (GET_VRING_BASE); a back end that goes away takes the link down.
+/// </summary>
+public sealed class VhostFrontEnd : INetDeviceHost, IDisposable
+{
+    private readonly object _lock = new();
+    private readonly IVhostBackend _backend;
+    private readonly Action<string> _log;
+    private readonly bool[] _started;
+    private readonly EventFd _noVector = new();
+    private IGuestMemory? _memory;
+    private IReadOnlyList<SharedMemoryRegion> _regions = [];
+    private IReadOnlyList<FileDescriptor> _kicks = [];
+    private Func<int, FileDescriptor?> _callOfVector = _ => null;
+    private ControlQueueWorker? _control;
+    private bool _busMaster;
+    private bool _disposed;
+
+    /// <param name="mac">The guest's MAC when given; else the back end's (when it has a config space), else the default.</param>
+    public VhostFrontEnd(string name, IVhostBackend backend, MacAddress? mac, Action<string> log)
+    {
+        Name = name;
+        _backend = backend;
+        _log = log;
+        Features = VhostFeatures.ForGuest(backend, out bool servesControl);
+        BackendServesControlQueue = servesControl;
+        Span<byte> config = stackalloc byte[VirtioNetDevice.ConfigBytes];
+        bool hasConfig = backend.TryReadConfig(config);
+        MacAddress? backendMac = hasConfig && (backend.Features & VirtioFeature.Bit(VirtioNetFeature.Mac)) != 0 ? MacAddress.Read(config) : null;
+        int pairs = Math.Clamp(backend.QueuePairs, 1, VirtioNetOptions.MaxQueuePairsLimit);
+        Device = new VirtioNetDevice(new VirtioNetOptions { QueuePairs = pairs, Mac = mac ?? backendMac ?? MacAddress.Default, Features = Features }, this);
+        _started = new bool[Device.Queues.Count];
+        backend.ConfigChanged += OnBackendConfigChanged;
+        backend.Disconnected += OnBackendGone;
+        if (hasConfig) Device.SetLinkUp(LinkUpIn(config));
+    }
+
+    public string Name { get; }
+
+    public VirtioNetDevice Device { get; }
+
+    /// <summary>What the guest is offered: the back end's features masked to what the transport serves, plus what the VMM adds.</summary>
+    public ulong Features { get; }
+
+    /// <summary>True when the control queue goes to the back end with the data rings.</summary>
+    public bool BackendServesControlQueue { get; }
+
+    /// <summary>
+    /// Guest memory (for the control queue the VMM answers), its regions as the back end maps them,
+    /// one kick eventfd per queue, and the irqfd eventfd of each MSI-X vector (null: none).
+    /// </summary>
+    public void Bind(IGuestMemory memory, IReadOnlyList<SharedMemoryRegion> regions, IReadOnlyList<FileDescriptor> kicks, Func<int, FileDescriptor?> callOfVector)
+    {
+        if (kicks.Count != Device.Queues.Count) throw new ArgumentException($"{kicks.Count} kick fds for {Device.Queues.Count} queues");
+        lock (_lock)
+        {
+            _memory = memory;
+            _regions = regions;
+            _kicks = kicks;
+            _callOfVector = callOfVector;
+        }
+    }
+
+    public void Activated(ulong negotiatedFeatures)
+    {
+        lock (_lock)
+        {
+            try
+            {
+                _backend.SetFeatures(negotiatedFeatures & _backend.Features);
+                _backend.SetMemoryTable(_regions);
+                if (_busMaster) StartRings();
+            }
+            catch (VhostBackendException e)
+            {
+                _log($"{Name}: the back end refused the device's set-up: {e.Message}");
+                Device.SetLinkUp(false);
+            }
+        }
+    }
+
+    public void Stopped()
+    {
+        lock (_lock) StopRings();
+    }
+
+    public void Notified(int queueIndex)
+    {
+        FileDescriptor? kick;
+        lock (_lock) kick = (uint)queueIndex < (uint)_kicks.Count ? _kicks[queueIndex] : null;
+        if (kick is not null) EventFd.Signal(kick);
+    }
+
+    public void BusMasterChanged(bool enabled)
+    {
+        lock (_lock)
+        {
+            _busMaster = enabled;
+            if (!enabled) StopRings();
+            else if (Device.IsActive) StartRings();
+        }
+    }
+
+    /// <summary>VQ_PAIRS_SET answered by the VMM: the rings of the pairs in use are enabled, the others disabled.</summary>
+    public string? ApplySteering(SteeringState next)
+    {
+        if (BackendServesControlQueue) return null;
+        try
+        {
+            lock (_lock)
+            {
+                for (int k = 0; k < Device.Pairs.Count; k++)
+                {
+                    foreach (int q in new[] { 2 * k, 2 * k + 1 })
+                    {
+                        if (_started[q]) _backend.SetRingEnabled(q, k < next.Pairs);
+                    }
+                }
+            }
+            return null;
+        }
+        catch (VhostBackendException e)
+        {
+            return e.Message;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            StopRings();
+        }
+        _backend.ConfigChanged -= OnBackendConfigChanged;
+        _backend.Disconnected -= OnBackendGone;
+        _backend.Dispose();
+        _noVector.Dispose();
+    }
+
+    /// <summary>Hands every enabled queue to the back end (the control queue only if it serves it). Called with the lock held.</summary>
+    private void StartRings()
+    {
+        if (_disposed || _memory is null) return;
+        for (int q = 0; q < Device.Queues.Count; q++)
+        {
+            SplitQueue queue = Device.Queues[q];
+            bool isControl = !Device.TryGetPairOfQueue(q, out _, out _);
+            if (_started[q] || !queue.IsEnabled || (isControl && !BackendServesControlQueue)) continue;
+            FileDescriptor call = _callOfVector(queue.MsixVector) ?? _noVector.Handle;
+            _backend.StartRing(new VhostRing(q, queue.Size, queue.DescriptorTable, queue.DriverArea, queue.DeviceArea), queue.NextAvail, _kicks[q], call);
+            _started[q] = true;
+        }
+        int control = Device.ControlQueueIndex;
+        if (!BackendServesControlQueue && _control is null && Device.HasFeature(VirtioNetFeature.CtrlVq) && Device.Queues[control].IsEnabled)
+        {
+            _control = new ControlQueueWorker($"{Name}-ctrl", new DeviceWorkerContext(_memory, Device.Interrupts, Device), _kicks[control], _log);
+            _control.Start();
+        }
+        if (!BackendServesControlQueue && ApplySteering(Device.Steering) is string error) _log($"{Name}: {error}");
+    }
+
+    /// <summary>GET_VRING_BASE for every started ring; each queue resumes from the answer. Called with the lock held.</summary>
+    private void StopRings()
+    {
+        ControlQueueWorker? control = _control;
+        _control = null;
+        control?.Dispose();
+        for (int q = 0; q < _started.Length; q++)
+        {
+            if (!_started[q]) continue;
+            _started[q] = false;
+            try
+            {
+                ushort lastAvail = _backend.StopRing(q);
+                SplitQueue queue = Device.Queues[q];
+                if (queue.IsEnabled && _memory is not null) queue.SetBase(lastAvail, queue.ReadUsedIndex(_memory));
+            }
+            catch (VhostBackendException e)
+            {
+                _log($"{Name}: ring {q} did not stop cleanly: {e.Message}");
+            }
+        }
+    }
+
+    private void OnBackendConfigChanged()
+    {
+        Span<byte> config = stackalloc byte[VirtioNetDevice.ConfigBytes];
+        try
+        {
+            if (_backend.TryReadConfig(config)) Device.SetLinkUp(LinkUpIn(config));
+        }
+        catch (VhostBackendException e)
+        {
+            _log($"{Name}: cannot read the back end's config after its change: {e.Message}");
+        }
+    }
+
+    private void OnBackendGone()
+    {
+        _log($"{Name}: {_backend.Name} went away: link down");
+        Device.SetLinkUp(false);
+    }
+
+    /// <summary>VIRTIO_NET_S_LINK_UP in the status field (byte 6) of struct virtio_net_config.</summary>
+    private static bool LinkUpIn(ReadOnlySpan<byte> config) => (config[6] & 1) != 0;
+}
