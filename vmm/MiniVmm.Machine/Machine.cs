@@ -5,6 +5,7 @@ using MiniVmm.Machine.Devices;
 using MiniVmm.Machine.Pci;
 using MiniVmm.Machine.Runtime;
 using MiniVmm.Memory;
+using MiniVmm.Native.Kvm;
 using MiniVmm.Virtio.Pci;
 
 namespace MiniVmm.Machine;
@@ -53,6 +54,9 @@ public sealed class Machine : IDisposable
 
     public int CpuCount => _vcpus.Count;
 
+    /// <summary>The vCPUs, by id; their state may be read (KVM_GET_*) before <see cref="Run"/>.</summary>
+    public IReadOnlyList<Vcpu> Vcpus => _vcpus;
+
     /// <summary>Creates and boots-prepares a machine. Throws BootImageException for a bad image.</summary>
     public static Machine Create(MachineOptions options)
     {
@@ -72,11 +76,12 @@ public sealed class Machine : IDisposable
             ram = new GuestRam(vm, options.MemoryBytes);
             machine = new Machine(options, kvm, vm, ram);
             var cpuid = kvm.GetSupportedCpuid();
+            bool tscDeadline = kvm.CheckExtension(KvmCapability.TscDeadlineTimer) != 0;
             for (int id = 0; id < options.CpuCount; id++)
             {
                 Vcpu vcpu = vm.CreateVcpu(id);
                 machine._vcpus.Add(vcpu);
-                VcpuBootSetup.SetCpuid(vcpu, cpuid, id, KvmHost.RingZeroEmulated);
+                VcpuBootSetup.SetCpuid(vcpu, cpuid, options.CpuCount, tscDeadline, KvmHost.RingZeroEmulated);
             }
             CpuBootState boot = KernelLoader.Load(ram.Memory, kernel, options.InitrdPath, options.CommandLine, options.CpuCount);
             // Only the boot CPU gets a state; the others wait for INIT/SIPI in the in-kernel LAPIC.
