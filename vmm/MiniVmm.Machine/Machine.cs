@@ -13,7 +13,7 @@ namespace MiniVmm.Machine;
 /// <summary>
 /// A whole VM: KVM objects, guest RAM, the port and MMIO buses with the legacy devices, the PCI
 /// host bridge and the vCPUs. Build with <see cref="Create"/>, add PCI functions, then <see cref="Run"/>.
-/// Start-up order: VM, TSS, irqchip, PIT, RAM, buses and devices, vCPUs (CPUID), kernel load, boot vCPU state.
+/// Start-up order: VM, TSS, irqchip, PIT, RAM, buses and devices, vCPUs (CPUID, boot MSRs), kernel load, boot vCPU state.
 /// </summary>
 public sealed class Machine : IDisposable
 {
@@ -82,6 +82,7 @@ public sealed class Machine : IDisposable
                 Vcpu vcpu = vm.CreateVcpu(id);
                 machine._vcpus.Add(vcpu);
                 VcpuBootSetup.SetCpuid(vcpu, cpuid, options.CpuCount, tscDeadline, KvmHost.RingZeroEmulated);
+                VcpuBootSetup.SetBootMsrs(vcpu);
             }
             CpuBootState boot = KernelLoader.Load(ram.Memory, kernel, options.InitrdPath, options.CommandLine, options.CpuCount);
             // Only the boot CPU gets a state; the others wait for INIT/SIPI in the in-kernel LAPIC.

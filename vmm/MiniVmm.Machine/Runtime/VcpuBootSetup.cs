@@ -4,12 +4,19 @@ using MiniVmm.Native.Kvm;
 
 namespace MiniVmm.Machine.Runtime;
 
-/// <summary>Puts a vCPU in the 64-bit entry state the loader describes, and gives every vCPU its CPUID.</summary>
+/// <summary>Puts a vCPU in the 64-bit entry state the loader describes, and gives every vCPU its CPUID and boot MSRs.</summary>
 public static class VcpuBootSetup
 {
     /// <summary>Gives <paramref name="vcpu"/> its leaves (<see cref="GuestCpuid.For"/>).</summary>
     public static void SetCpuid(Vcpu vcpu, KvmCpuidEntry2[] supported, int cpuCount, bool tscDeadlineTimer, bool ringZeroEmulated) =>
         vcpu.SetCpuid(GuestCpuid.For(supported, vcpu.Id, cpuCount, tscDeadlineTimer, ringZeroEmulated));
+
+    /// <summary>Sets the MSRs firmware would have set (<see cref="BootMsrs"/>); every vCPU, or Linux sees CPUs that disagree.</summary>
+    public static void SetBootMsrs(Vcpu vcpu)
+    {
+        ulong miscEnable = vcpu.GetMsrs([BootMsrs.Ia32MiscEnable])[0].Data;
+        vcpu.SetMsrs(BootMsrs.Entries(miscEnable));
+    }
 
     /// <summary>Long mode, paging on, flat 64-bit CS and flat data segments, as Linux's 64-bit boot protocol asks.</summary>
     public static void ApplyBootState(Vcpu vcpu, CpuBootState state)
