@@ -33,6 +33,7 @@ public sealed class Machine : IDisposable
         Serial = new Serial8250(options.SerialOutput ?? Console.OpenStandardOutput(), level => Vm.SetIrqLine(Serial8250.Com1Irq, level));
         IoBus.Register(Serial8250.Com1Port, Serial8250.RegisterCount, Serial);
         IoBus.Register(DebugExitPort.Port, 1, new DebugExitPort(Stop));
+        IoBus.Register(CmosRtc.IndexPort, CmosRtc.PortCount, new CmosRtc(TimeProvider.System));
         IoBus.Register(I8042Controller.BasePort, I8042Controller.RangeLength, new I8042Controller(Stop));
         IoBus.Register(PciHostBridge.ConfigAddressPort, PciHostBridge.PortCount, Pci);
     }
