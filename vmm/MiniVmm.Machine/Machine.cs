@@ -35,7 +35,10 @@ public sealed class Machine : IDisposable
         IoBus.Register(DebugExitPort.Port, 1, new DebugExitPort(Stop));
         IoBus.Register(CmosRtc.IndexPort, CmosRtc.PortCount, new CmosRtc(TimeProvider.System));
         IoBus.Register(I8042Controller.BasePort, I8042Controller.RangeLength, new I8042Controller(Stop));
-        IoBus.Register(PciHostBridge.ConfigAddressPort, PciHostBridge.PortCount, Pci);
+        // CONFIG_ADDRESS is a dword at 0xCF8 only, so 0xCF9 inside it is the reset control register (PCI 3.0, 3.2.2.3.2).
+        IoBus.Register(PciHostBridge.ConfigAddressPort, 1, Pci);
+        IoBus.Register(ResetControl.Port, 1, new ResetControl(Stop));
+        IoBus.Register(PciHostBridge.ConfigDataPort, PciHostBridge.ConfigDataLength, Pci, PciHostBridge.ConfigDataOffset);
     }
 
     public VirtualMachine Vm { get; }
