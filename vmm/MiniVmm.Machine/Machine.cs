@@ -33,6 +33,8 @@ public sealed class Machine : IDisposable
         Serial = new Serial8250(options.SerialOutput ?? Console.OpenStandardOutput(), level => Vm.SetIrqLine(Serial8250.Com1Irq, level));
         IoBus.Register(Serial8250.Com1Port, Serial8250.RegisterCount, Serial);
         IoBus.Register(DebugExitPort.Port, 1, new DebugExitPort(Stop));
+        IoBus.Register(PvPanic.Port, 1, new PvPanic(Stop));
+        IoBus.Register(AcpiFixedHardware.BasePort, AcpiFixedHardware.RangeLength, new AcpiFixedHardware(Stop, TimeProvider.System));
         IoBus.Register(CmosRtc.IndexPort, CmosRtc.PortCount, new CmosRtc(TimeProvider.System));
         IoBus.Register(I8042Controller.BasePort, I8042Controller.RangeLength, new I8042Controller(Stop));
         // CONFIG_ADDRESS is a dword at 0xCF8 only, so 0xCF9 inside it is the reset control register (PCI 3.0, 3.2.2.3.2).
@@ -145,8 +147,9 @@ public sealed class Machine : IDisposable
     public void Own(IDisposable resource) => _owned.Add(resource);
 
     /// <summary>
-    /// Runs the vCPUs until the guest exits, a host signal arrives, or something fails; then stops
-    /// every vCPU thread and returns the exit status (see <see cref="Stop"/> for an error message).
+    /// Runs the vCPUs until the guest exits (isa-debug-exit, ACPI power-off, a reset, a panic), a host
+    /// signal arrives, or something fails; then stops every vCPU thread and returns the exit status
+    /// (see <see cref="Stop"/> for an error message or a notice).
     /// </summary>
     public int Run()
     {

@@ -39,6 +39,9 @@ public static class BootLayout
     /// <summary>RAM ends here at the latest: the PCI MMIO window follows (0xC000_0000..0xFEBF_FFFF).</summary>
     public const ulong RamLimit = 0xC000_0000;
 
+    /// <summary>The 32-bit PCI memory window (the DSDT's _CRS for the host bridge): from the end of low RAM to below the IOAPIC.</summary>
+    public const uint PciMmioWindowStart = 0xC000_0000, PciMmioWindowEnd = 0xFEBF_FFFF;
+
     public const ulong IoApicAddress = 0xFEC0_0000;
 
     public const ulong LocalApicAddress = 0xFEE0_0000;
