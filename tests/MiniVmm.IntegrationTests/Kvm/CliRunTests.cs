@@ -56,6 +56,33 @@ public sealed class CliRunTests
         }
     }
 
+    [HostTheory(HostNeeds.Kvm)]
+    [InlineData(new byte[] { 0x0F, 0x0B }, 1, "minivmm: vcpu0: the guest triple-faulted (KVM_EXIT_SHUTDOWN)\n")] // ud2, no IDT
+    [InlineData(new byte[] { 0x66, 0xBA, 0x05, 0x05, 0xB0, 0x01, 0xEE, 0xFA, 0xF4 }, 4, "minivmm: the guest kernel panicked (pvpanic)\n")]
+    [InlineData(new byte[] { 0x66, 0xBA, 0x04, 0x06, 0x66, 0xB8, 0x00, 0x34, 0x66, 0xEF, 0xFA, 0xF4 }, 0, "")] // ACPI S5
+    [InlineData(new byte[] { 0xFA, 0xF4, 0xEB, 0xFC }, 0, "")] // cli; hlt on every CPU
+    public void Run_exits_with_the_documented_status_and_one_line_saying_why(byte[] code, int status, string stderr)
+    {
+        string kernel = Path.Combine(Path.GetTempPath(), $"minivmm-cli-end-{Guid.NewGuid():N}.elf");
+        File.WriteAllBytes(kernel, TinyGuestImage.Elf(code));
+        try
+        {
+            using var p = Start("run", "--kernel", kernel, "--memory", "64M", "--cpus", "2");
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var err = p.StandardError.ReadToEndAsync();
+            bool exited = p.WaitForExit(60_000);
+            if (!exited) p.Kill(entireProcessTree: true);
+            Assert.True(exited, "minivmm did not exit within 60 s");
+            Assert.Equal(stderr, err.Result);
+            Assert.Equal(status, p.ExitCode);
+            Assert.Equal("", stdout.Result);
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
+
     [HostFact(HostNeeds.Kvm)]
     public void Caps_json_is_valid_and_reports_the_kvm_api_version()
     {
