@@ -147,9 +147,10 @@ public sealed class Machine : IDisposable
     public void Own(IDisposable resource) => _owned.Add(resource);
 
     /// <summary>
-    /// Runs the vCPUs until the guest exits (isa-debug-exit, ACPI power-off, a reset, a panic), a host
-    /// signal arrives, or something fails; then stops every vCPU thread and returns the exit status
-    /// (see <see cref="Stop"/> for an error message or a notice).
+    /// Runs the vCPUs until the guest exits (isa-debug-exit, ACPI power-off, a reset, every vCPU halted
+    /// with interrupts off, a panic), a host signal arrives, or something fails (a triple fault, an
+    /// exit KVM cannot handle); then stops every vCPU thread and returns the exit status (see
+    /// <see cref="Stop"/> for an error message or a notice).
     /// </summary>
     public int Run()
     {
@@ -160,7 +161,12 @@ public sealed class Machine : IDisposable
         using var terminal = _options.ForwardStdin ? new TerminalInput(Serial) : null;
         var runners = _vcpus.Select(v => new VcpuRunner(v, IoBus, MmioBus, Stop)).ToList();
         foreach (var runner in runners) runner.Start();
-        Stop.Wait();
+        var haltWatch = new GuestHaltWatch(runners);
+        while (!Stop.Wait(GuestHaltWatch.Interval))
+        {
+            // A guest that halted every CPU with interrupts off (Linux's `halt`) has ended: status 0.
+            if (haltWatch.GuestHasStopped()) Stop.Request(0);
+        }
         foreach (var runner in runners)
         {
             if (!runner.StopAndJoin(TimeSpan.FromSeconds(5)))

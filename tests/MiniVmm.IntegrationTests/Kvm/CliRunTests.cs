@@ -41,7 +41,7 @@ public sealed class CliRunTests
     [HostFact(HostNeeds.Kvm)]
     public void Sigterm_stops_a_running_vm_with_status_143()
     {
-        string kernel = TinyGuestImage.WriteTemporary("up\n", exitValue: null); // halts forever
+        string kernel = TinyGuestImage.WriteTemporary("up\n", exitValue: null); // idles forever
         try
         {
             using var p = Start("run", "--kernel", kernel, "--memory", "64M", "--cpus", "2");

@@ -76,4 +76,27 @@ public sealed class GuestEndTests
         var end = Run(code);
         Assert.Equal((0, (string?)null), (end.Status, end.Error));
     }
+
+    [HostFact(HostNeeds.Kvm)]
+    public void An_idle_guest_with_interrupts_on_is_not_taken_for_halted()
+    {
+        string kernel = TinyGuestImage.WriteTemporary("idle\n", exitValue: null); // sti; hlt, every interrupt masked
+        try
+        {
+            using var machine = MiniVmm.Machine.Machine.Create(new MachineOptions
+            {
+                KernelPath = kernel, CpuCount = 2, MemoryBytes = 64UL << 20, SerialOutput = new MemoryStream(),
+                ForwardStdin = false, HandleHostSignals = false,
+            });
+            // Three sampling rounds is one more than the watch needs to end a halted guest.
+            TimeSpan window = 3 * MiniVmm.Machine.Runtime.GuestHaltWatch.Interval;
+            using var stopper = new Timer(_ => machine.Stop.Request(42), null, window, Timeout.InfiniteTimeSpan);
+            Assert.Equal(42, machine.Run());
+            Assert.Null(machine.Stop.Error);
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
 }
