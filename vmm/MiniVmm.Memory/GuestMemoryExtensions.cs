@@ -8,8 +8,13 @@ public static class GuestMemoryExtensions
     public static Span<byte> GetSpan(this IGuestMemory memory, GuestAddress address, ulong length) =>
         memory.TryGetSpan(address, length, out Span<byte> span) ? span : throw new GuestMemoryException(address, length);
 
+    /// <summary>
+    /// True when every byte of [address, address + length) is RAM. Asks the memory itself: RAM need not
+    /// be one block from 0 (a guest above 3 GiB has a hole below 4 GiB), so SizeBytes cannot answer it.
+    /// Like every span, a valid range is at most int.MaxValue bytes long.
+    /// </summary>
     public static bool IsValidRange(this IGuestMemory memory, GuestAddress address, ulong length) =>
-        length <= memory.SizeBytes && address.Value <= memory.SizeBytes - length;
+        memory.TryGetSpan(address, length, out _);
 
     public static void Write(this IGuestMemory memory, GuestAddress address, ReadOnlySpan<byte> data) =>
         data.CopyTo(memory.GetSpan(address, (ulong)data.Length));
