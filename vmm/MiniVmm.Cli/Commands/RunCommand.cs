@@ -25,7 +25,9 @@ public static class RunCommand
           --initrd FILE     initial ramdisk
           --cmdline TEXT    kernel command line (default: console=ttyS0)
           --cpus N          vCPUs, 1 to 64 (default: 1)
-          --memory SIZE     guest RAM: K, M or G suffix, bare number = MiB, at most 3G (default: 512M)
+          --memory SIZE     guest RAM: K, M or G suffix, bare number = MiB (default: 512M); up to what the
+                            host has free (MemAvailable + SwapFree) and RLIMIT_AS/RLIMIT_DATA allow;
+                            the first 3G sit below 4 GiB, the rest from 4 GiB up
           --config FILE     JSON file with any of the settings above, e.g. {"kernel": "vmlinux", "cpus": 2}
         {{NetworkOptionsHelp}}
         environment: MINIVMM_DEBUG=1 logs unclaimed port/MMIO accesses on stderr.

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using MiniVmm.Machine;
+using MiniVmm.Native;
 using MiniVmm.Machine.Boot;
 
 namespace MiniVmm.Cli.Configuration;
@@ -51,7 +52,9 @@ public static class RunSettingsReader
             if (!SizeParser.TryParse(memoryText, out memory))
                 throw new UsageException($"--memory {memoryText}: not a size (examples: 512M, 2G, 262144K)");
             if (memory == 0) throw new UsageException($"--memory {memoryText}: must be more than 0");
-            if (memory > GuestRam.MaxBytes) throw new UsageException($"--memory {memoryText}: at most 3G (RAM must end below the PCI hole)");
+            (ulong hostLimit, string limitedBy) = GuestRam.HostLimit(HostMemory.Read());
+            if (memory > hostLimit)
+                throw new UsageException($"--memory {memoryText}: more than this host can give a guest now (at most {hostLimit >> 20}M: {limitedBy})");
             if (memory % 4096 != 0) throw new UsageException($"--memory {memoryText}: must be a multiple of 4K");
         }
 
