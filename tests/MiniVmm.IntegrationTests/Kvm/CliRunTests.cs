@@ -84,6 +84,27 @@ public sealed class CliRunTests
     }
 
     [HostFact(HostNeeds.Kvm)]
+    public void Memory_the_host_cannot_give_is_one_line_and_exit_2_before_anything_starts()
+    {
+        string kernel = TinyGuestImage.WriteTemporary("never printed\n", exitValue: 1);
+        try
+        {
+            using var p = Start("run", "--kernel", kernel, "--memory", "1048576G");
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.True(p.WaitForExit(30_000));
+            Assert.Equal(2, p.ExitCode);
+            Assert.Equal("", stdout.Result);
+            string line = Assert.Single(stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("minivmm: --memory 1048576G: more than this host can give a guest now (at most ", line);
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
+
+    [HostFact(HostNeeds.Kvm)]
     public void Caps_json_is_valid_and_reports_the_kvm_api_version()
     {
         using var p = Start("caps", "--json");
