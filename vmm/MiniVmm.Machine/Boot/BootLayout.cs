@@ -6,7 +6,7 @@ namespace MiniVmm.Machine.Boot;
 /// <code>
 ///   0x00500  GDT (4 entries)                     0x20000  kernel command line
 ///   0x07000  boot_params, the "zero page"        0x9FC00  MP floating pointer + configuration table
-///   0x08FF0  initial stack (grows down)          0xE0000  ACPI RSDP, RSDT, XSDT, MADT
+///   0x08FF0  initial stack (grows down)          0xE0000  ACPI RSDP, RSDT, XSDT, FACS, FADT, MADT, DSDT
 ///   0x09000  page tables: PML4, PDPT, 4 PDs      1 MiB+   kernel (ELF p_paddr, bzImage pref_address)
 ///                                                top      initrd, page aligned, below initrd_addr_max
 ///   3 GiB .. 4 GiB  PCI MMIO window, IOAPIC, LAPIC   4 GiB+   RAM beyond the first 3 GiB
