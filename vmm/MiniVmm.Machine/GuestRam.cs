@@ -66,5 +66,12 @@ public sealed unsafe class GuestRam : IDisposable
         return (bytes & ~(BootLayout.PageSize - 1), reason);
     }
 
+    /// <summary>Null when this host can give a guest <paramref name="bytes"/> of RAM now; otherwise why not, in one line.</summary>
+    public static string? CheckHostAllows(ulong bytes)
+    {
+        (ulong limit, string reason) = HostLimit(HostMemory.Read());
+        return bytes <= limit ? null : $"more than this host can give a guest now (at most {limit >> 20}M: {reason})";
+    }
+
     public void Dispose() => _region.Dispose();
 }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using MiniVmm.Machine;
-using MiniVmm.Native;
 using MiniVmm.Machine.Boot;
 
 namespace MiniVmm.Cli.Configuration;
@@ -52,9 +51,7 @@ public static class RunSettingsReader
             if (!SizeParser.TryParse(memoryText, out memory))
                 throw new UsageException($"--memory {memoryText}: not a size (examples: 512M, 2G, 262144K)");
             if (memory == 0) throw new UsageException($"--memory {memoryText}: must be more than 0");
-            (ulong hostLimit, string limitedBy) = GuestRam.HostLimit(HostMemory.Read());
-            if (memory > hostLimit)
-                throw new UsageException($"--memory {memoryText}: more than this host can give a guest now (at most {hostLimit >> 20}M: {limitedBy})");
+            if (GuestRam.CheckHostAllows(memory) is string problem) throw new UsageException($"--memory {memoryText}: {problem}");
             if (memory % 4096 != 0) throw new UsageException($"--memory {memoryText}: must be a multiple of 4K");
         }
 
