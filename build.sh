@@ -31,6 +31,7 @@ ensure_packages() {
   command -v make >/dev/null || need+=(make)
   command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
   [ -f /usr/include/linux/kvm.h ] || need+=(linux-libc-dev)
+  command -v iasl >/dev/null || need+=(acpica-tools)   # the ACPI tests disassemble the DSDT with it
   ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 || need+=(linux-image-cloud-amd64)
   # User-Mode Linux: the real virtio_net driver as a vhost-user front end (guest-images/uml).
   [ -x /usr/bin/linux.uml ] || need+=(user-mode-linux)

@@ -41,6 +41,7 @@ struct config {
 	unsigned fault;              /* fault=6|13|14: raise that exception in ring 3 (tests the trap path) */
 	bool print_after;            /* rx lines after the phase, not per frame */
 	unsigned records;            /* rx lines held before a forced flush */
+	bool ram_top;                /* ram=top: touch the last page of RAM the memory map gives */
 };
 
 extern struct config cfg;

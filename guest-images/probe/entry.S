@@ -29,6 +29,10 @@
 #define PTE_PCD 0x010
 #define PTE_PS  0x080
 
+#define BOOT_INFO_NONE        0           /* as in probe.h */
+#define BOOT_INFO_BOOT_PARAMS 1
+#define BOOT_INFO_MULTIBOOT   2
+
 	.section .text.boot, "ax"
 	.code32
 	.align 4
@@ -48,8 +52,12 @@ entry32:
 	cli
 	cld
 	xorl %edi, %edi                 /* command line pointer, 0 = none */
+	xorl %esi, %esi                 /* boot information, 0 = none */
+	xorl %ebp, %ebp                 /* its kind: BOOT_INFO_NONE */
 	cmpl $MB_BOOT_MAGIC, %eax
 	jne 1f
+	movl %ebx, %esi                 /* the multiboot information structure */
+	movl $BOOT_INFO_MULTIBOOT, %ebp
 	testl $4, (%ebx)                /* flags bit 2: cmdline valid */
 	jz 1f
 	movl 16(%ebx), %edi
@@ -77,6 +85,8 @@ entry32:
 	.code64
 mb_long:
 	movl %edi, %edi                 /* zero-extend the command line pointer */
+	movl %esi, %esi                 /* and the multiboot information's */
+	movl %ebp, %edx
 	jmp common64
 
 	.globl entry64
@@ -84,15 +94,20 @@ entry64:
 	cli
 	cld
 	xorl %edi, %edi
+	xorl %edx, %edx                 /* BOOT_INFO_NONE */
 	testq %rsi, %rsi
 	jz common64
+	movl $BOOT_INFO_BOOT_PARAMS, %edx
 	movl 0x228(%rsi), %edi          /* hdr.cmd_line_ptr */
 	movl 0x0c8(%rsi), %eax          /* ext_cmd_line_ptr: bits 63..32 */
 	shlq $32, %rax
 	orq %rax, %rdi
 
+/* RDI = command line, RSI = boot information (boot_params or multiboot info), RDX = its kind. */
 common64:
-	movq %rdi, %r12                 /* kept across the setup call */
+	movq %rdi, %r12                 /* kept across the setup call (callee-saved) */
+	movq %rsi, %r13
+	movq %rdx, %r14
 	lgdt gdt_ptr64(%rip)
 	movq $0x20, %rax                /* CR4 = PAE only: no SMEP/SMAP/TSD/PCIDE from the loader */
 	movq %rax, %cr4
@@ -117,7 +132,9 @@ common64:
 	pushfq
 	orq $0x3000, (%rsp)             /* IOPL=3 already in ring 0, as well as in the iret frame */
 	popfq
-	movq %r12, %rdi                 /* user_main(cmdline) */
+	movq %r12, %rdi                 /* user_main(cmdline, boot_info, boot_info_kind) */
+	movq %r13, %rsi
+	movq %r14, %rdx
 	pushq $USER_DS
 	movabsq $__ustack_top, %rax
 	pushq %rax
@@ -217,6 +234,9 @@ idt_ptr:
 /*
  * Identity map of the low 4 GiB with 2 MiB pages, USER so ring 3 reaches RAM
  * and MMIO. 3..4 GiB (PCI MMIO window, IOAPIC, LAPIC) is uncached (PCD|PWT).
+ * 4..64 GiB, where a VMM puts RAM beyond the first 3 GiB, write-back with
+ * 2 MiB pages too (240 KiB of tables: 1 GiB pages would need PDPE1GB, which
+ * KVM does not offer everywhere). Above 64 GiB: unmapped.
  */
 	.section .data.pagetables, "aw"
 	.align 4096
@@ -229,7 +249,12 @@ pdpt:
 	.quad pd + 0x1000 + (PTE_P | PTE_RW | PTE_US)
 	.quad pd + 0x2000 + (PTE_P | PTE_RW | PTE_US)
 	.quad pd + 0x3000 + (PTE_P | PTE_RW | PTE_US)
-	.fill 508, 8, 0
+	.set g, 0
+	.rept 60
+	.quad pd_high + g * 0x1000 + (PTE_P | PTE_RW | PTE_US)
+	.set g, g + 1
+	.endr
+	.fill 448, 8, 0
 pd:
 	.set i, 0
 	.rept 1536
@@ -238,6 +263,11 @@ pd:
 	.endr
 	.rept 512
 	.quad (i << 21) + (PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_PWT | PTE_PCD)
+	.set i, i + 1
+	.endr
+pd_high:                                /* 4..64 GiB, write-back: 60 page directories */
+	.rept 60 * 512
+	.quad (i << 21) + (PTE_P | PTE_RW | PTE_US | PTE_PS)
 	.set i, i + 1
 	.endr
 

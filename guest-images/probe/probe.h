@@ -11,6 +11,7 @@
 #define EXIT_BAD_CMDLINE  80
 #define EXIT_NO_DEVICE    81
 #define EXIT_DEVICE_INIT  82
+#define EXIT_RAM          83   /* ram=top: no memory map, or the last page of RAM is not RAM */
 #define EXIT_TRAP_BASE    96   /* + CPU exception vector (0..31) */
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
@@ -61,6 +62,12 @@ extern uint64_t tsc_khz;
 void time_init(uint64_t khz_from_cmdline);
 uint64_t ms_to_tsc(uint64_t ms);
 uint64_t tsc_to_us(uint64_t cycles);
+
+/* What the boot loader handed over besides the command line (entry.S). */
+enum boot_info_kind { BOOT_INFO_NONE, BOOT_INFO_BOOT_PARAMS, BOOT_INFO_MULTIBOOT };
+
+/* ram.c */
+void ram_touch_top(const void *boot_info, enum boot_info_kind kind);
 
 /* heap: bump allocator above the image, zeroed pages (rings and buffers) */
 void heap_init(void);

@@ -103,6 +103,71 @@ public sealed unsafe class Vcpu : IDisposable
         }
     }
 
+    /// <summary>KVM_GET_CPUID2: the leaves this vCPU presents (what KVM_SET_CPUID2 set, with KVM's run-time bits).</summary>
+    public KvmCpuidEntry2[] GetCpuid()
+    {
+        const int MaxEntries = 256;
+        int bytes = sizeof(KvmCpuid2) + MaxEntries * sizeof(KvmCpuidEntry2);
+        byte[] buffer = new byte[bytes];
+        fixed (byte* p = buffer)
+        {
+            // Safe: the buffer holds the header plus MaxEntries entries, which is what nent announces.
+            var header = (KvmCpuid2*)p;
+            header->Nent = MaxEntries;
+            Ioctl.Invoke(_fd, KvmIoctls.GetCpuid2, "KVM_GET_CPUID2", p);
+            var entries = new KvmCpuidEntry2[Math.Min(header->Nent, MaxEntries)];
+            new ReadOnlySpan<KvmCpuidEntry2>(p + sizeof(KvmCpuid2), entries.Length).CopyTo(entries);
+            return entries;
+        }
+    }
+
+    /// <summary>
+    /// KVM_SET_MSRS. The kernel stops at the first MSR it refuses and returns how many it set, so a
+    /// short count is an error naming that MSR (the ioctl itself does not fail).
+    /// </summary>
+    public void SetMsrs(ReadOnlySpan<KvmMsrEntry> entries)
+    {
+        int set = MsrIoctl(KvmIoctls.SetMsrs, "KVM_SET_MSRS", entries.ToArray());
+        if (set != entries.Length)
+            throw new InvalidOperationException($"KVM_SET_MSRS: vcpu{Id} refused MSR 0x{entries[set].Index:x} (set {set} of {entries.Length})");
+    }
+
+    /// <summary>KVM_GET_MSRS for the given indices; throws if the kernel cannot read one of them.</summary>
+    public KvmMsrEntry[] GetMsrs(ReadOnlySpan<uint> indices)
+    {
+        var entries = new KvmMsrEntry[indices.Length];
+        for (int i = 0; i < indices.Length; i++) entries[i].Index = indices[i];
+        int read = MsrIoctl(KvmIoctls.GetMsrs, "KVM_GET_MSRS", entries);
+        if (read != entries.Length)
+            throw new InvalidOperationException($"KVM_GET_MSRS: vcpu{Id} cannot read MSR 0x{entries[read].Index:x}");
+        return entries;
+    }
+
+    private int MsrIoctl(uint request, string name, KvmMsrEntry[] entries)
+    {
+        int bytes = sizeof(KvmMsrs) + entries.Length * sizeof(KvmMsrEntry);
+        byte[] buffer = new byte[bytes];
+        fixed (byte* p = buffer)
+        {
+            // Safe: the buffer holds the header plus exactly entries.Length entries; nmsrs says so.
+            ((KvmMsrs*)p)->Nmsrs = (uint)entries.Length;
+            var body = new Span<KvmMsrEntry>(p + sizeof(KvmMsrs), entries.Length);
+            entries.CopyTo(body);
+            int done = Ioctl.Invoke(_fd, request, name, p);
+            body.CopyTo(entries);
+            return done;
+        }
+    }
+
+    /// <summary>KVM_GET_MP_STATE (a <see cref="KvmMpState"/> constant). Call from the vCPU's own thread, outside KVM_RUN.</summary>
+    public uint GetMpState()
+    {
+        KvmMpState state;
+        // Safe: the kernel writes exactly sizeof(struct) bytes at this pointer to a live local.
+        Ioctl.Invoke(_fd, KvmIoctls.GetMpState, "KVM_GET_MP_STATE", &state);
+        return state.MpState;
+    }
+
     public void Dispose()
     {
         _run.Dispose();

@@ -5,6 +5,7 @@ using MiniVmm.Machine.Devices;
 using MiniVmm.Machine.Pci;
 using MiniVmm.Machine.Runtime;
 using MiniVmm.Memory;
+using MiniVmm.Native.Kvm;
 using MiniVmm.Virtio.Pci;
 
 namespace MiniVmm.Machine;
@@ -12,7 +13,7 @@ namespace MiniVmm.Machine;
 /// <summary>
 /// A whole VM: KVM objects, guest RAM, the port and MMIO buses with the legacy devices, the PCI
 /// host bridge and the vCPUs. Build with <see cref="Create"/>, add PCI functions, then <see cref="Run"/>.
-/// Start-up order: VM, TSS, irqchip, PIT, RAM, buses and devices, vCPUs (CPUID), kernel load, boot vCPU state.
+/// Start-up order: VM, TSS, irqchip, PIT, RAM, buses and devices, vCPUs (CPUID, boot MSRs), kernel load, boot vCPU state.
 /// </summary>
 public sealed class Machine : IDisposable
 {
@@ -32,8 +33,14 @@ public sealed class Machine : IDisposable
         Serial = new Serial8250(options.SerialOutput ?? Console.OpenStandardOutput(), level => Vm.SetIrqLine(Serial8250.Com1Irq, level));
         IoBus.Register(Serial8250.Com1Port, Serial8250.RegisterCount, Serial);
         IoBus.Register(DebugExitPort.Port, 1, new DebugExitPort(Stop));
+        IoBus.Register(PvPanic.Port, 1, new PvPanic(Stop));
+        IoBus.Register(AcpiFixedHardware.BasePort, AcpiFixedHardware.RangeLength, new AcpiFixedHardware(Stop, TimeProvider.System));
+        IoBus.Register(CmosRtc.IndexPort, CmosRtc.PortCount, new CmosRtc(TimeProvider.System));
         IoBus.Register(I8042Controller.BasePort, I8042Controller.RangeLength, new I8042Controller(Stop));
-        IoBus.Register(PciHostBridge.ConfigAddressPort, PciHostBridge.PortCount, Pci);
+        // CONFIG_ADDRESS is a dword at 0xCF8 only, so 0xCF9 inside it is the reset control register (PCI 3.0, 3.2.2.3.2).
+        IoBus.Register(PciHostBridge.ConfigAddressPort, 1, Pci);
+        IoBus.Register(ResetControl.Port, 1, new ResetControl(Stop));
+        IoBus.Register(PciHostBridge.ConfigDataPort, PciHostBridge.ConfigDataLength, Pci, PciHostBridge.ConfigDataOffset);
     }
 
     public VirtualMachine Vm { get; }
@@ -52,6 +59,9 @@ public sealed class Machine : IDisposable
     public MachineStop Stop { get; } = new();
 
     public int CpuCount => _vcpus.Count;
+
+    /// <summary>The vCPUs, by id; their state may be read (KVM_GET_*) before <see cref="Run"/>.</summary>
+    public IReadOnlyList<Vcpu> Vcpus => _vcpus;
 
     /// <summary>Creates and boots-prepares a machine. Throws BootImageException for a bad image.</summary>
     public static Machine Create(MachineOptions options)
@@ -72,11 +82,13 @@ public sealed class Machine : IDisposable
             ram = new GuestRam(vm, options.MemoryBytes);
             machine = new Machine(options, kvm, vm, ram);
             var cpuid = kvm.GetSupportedCpuid();
+            bool tscDeadline = kvm.CheckExtension(KvmCapability.TscDeadlineTimer) != 0;
             for (int id = 0; id < options.CpuCount; id++)
             {
                 Vcpu vcpu = vm.CreateVcpu(id);
                 machine._vcpus.Add(vcpu);
-                VcpuBootSetup.SetCpuid(vcpu, cpuid, id, KvmHost.RingZeroEmulated);
+                VcpuBootSetup.SetCpuid(vcpu, cpuid, options.CpuCount, tscDeadline, KvmHost.RingZeroEmulated);
+                VcpuBootSetup.SetBootMsrs(vcpu);
             }
             CpuBootState boot = KernelLoader.Load(ram.Memory, kernel, options.InitrdPath, options.CommandLine, options.CpuCount);
             // Only the boot CPU gets a state; the others wait for INIT/SIPI in the in-kernel LAPIC.
@@ -135,8 +147,10 @@ public sealed class Machine : IDisposable
     public void Own(IDisposable resource) => _owned.Add(resource);
 
     /// <summary>
-    /// Runs the vCPUs until the guest exits, a host signal arrives, or something fails; then stops
-    /// every vCPU thread and returns the exit status (see <see cref="Stop"/> for an error message).
+    /// Runs the vCPUs until the guest exits (isa-debug-exit, ACPI power-off, a reset, every vCPU halted
+    /// with interrupts off, a panic), a host signal arrives, or something fails (a triple fault, an
+    /// exit KVM cannot handle); then stops every vCPU thread and returns the exit status (see
+    /// <see cref="Stop"/> for an error message or a notice).
     /// </summary>
     public int Run()
     {
@@ -147,7 +161,12 @@ public sealed class Machine : IDisposable
         using var terminal = _options.ForwardStdin ? new TerminalInput(Serial) : null;
         var runners = _vcpus.Select(v => new VcpuRunner(v, IoBus, MmioBus, Stop)).ToList();
         foreach (var runner in runners) runner.Start();
-        Stop.Wait();
+        var haltWatch = new GuestHaltWatch(runners);
+        while (!Stop.Wait(GuestHaltWatch.Interval))
+        {
+            // A guest that halted every CPU with interrupts off (Linux's `halt`) has ended: status 0.
+            if (haltWatch.GuestHasStopped()) Stop.Request(0);
+        }
         foreach (var runner in runners)
         {
             if (!runner.StopAndJoin(TimeSpan.FromSeconds(5)))

@@ -6,7 +6,8 @@ namespace MiniVmm.Memory;
 /// </summary>
 public interface IGuestMemory
 {
-    /// <summary>Bytes of guest RAM, starting at guest-physical 0.</summary>
+    /// <summary>Bytes of guest RAM in all. It starts at guest-physical 0 but need not be one block: which
+    /// addresses are RAM only <see cref="TryGetSpan"/> says.</summary>
     ulong SizeBytes { get; }
 
     /// <summary>A span over [address, address + length), or false when any byte is outside RAM.</summary>

@@ -6,7 +6,8 @@ namespace MiniVmm.Testing;
 /// <summary>
 /// Writes a minimal ELF64 guest: one PT_LOAD at 1 MiB whose code (64-bit, entered in long mode)
 /// prints a text on COM1 with OUT instructions, then writes a value to the exit port 0x501
-/// (or, with no exit value, halts with interrupts off forever).
+/// (or, with no exit value, waits forever with interrupts on and every interrupt masked, so the machine
+/// sees a guest that is idle, not one that has stopped for good).
 /// </summary>
 public static class TinyGuestImage
 {
@@ -17,6 +18,9 @@ public static class TinyGuestImage
         var code = new List<byte> { 0x66, 0xBA, 0xF8, 0x03 }; // mov dx, 0x3f8
         foreach (byte c in Encoding.ASCII.GetBytes(text)) code.AddRange([0xB0, c, 0xEE]); // mov al, c; out dx, al
         if (exitValue is byte v) code.AddRange([0x66, 0xBA, 0x01, 0x05, 0xB0, v, 0xEE]); // mov dx, 0x501; mov al, v; out dx, al
+        // Idle forever: mask both 8259s first (the PIT would otherwise interrupt through the BSP's ExtINT
+        // LINT0 into a guest with no IDT), then `sti; hlt; jmp back to sti`.
+        if (exitValue is null) code.AddRange([0xB0, 0xFF, 0xE6, 0x21, 0xE6, 0xA1, 0xFB, 0xF4, 0xEB, 0xFC]);
         code.AddRange([0xFA, 0xF4, 0xEB, 0xFC]); // cli; hlt; jmp back to cli
         return code.ToArray();
     }

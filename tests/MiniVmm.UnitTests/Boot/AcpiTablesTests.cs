@@ -5,8 +5,8 @@ using MiniVmm.Memory;
 namespace MiniVmm.UnitTests.Boot;
 
 /// <summary>
-/// ACPI 6.5 tables that list the CPUs for kernels without MP-table support (Debian's). Checked against
-/// the spec: 5.2.5.3 RSDP ("Checksum: This is the checksum of the fields defined in the ACPI 1.0
+/// ACPI 6.5 tables: the CPUs for kernels without MP-table support (Debian's), the FADT and its DSDT.
+/// Checked against the spec: 5.2.5.3 RSDP ("Checksum: This is the checksum of the fields defined in the ACPI 1.0
 /// specification ... the first 20 bytes"; "Extended Checksum: This is a checksum of the entire table"),
 /// 5.2.6 header ("the entire table, including the checksum field, must add to zero"), 5.2.12 MADT.
 /// </summary>
@@ -41,21 +41,24 @@ public sealed class AcpiTablesTests
     }
 
     [Fact]
-    public void RsdtAndXsdt_PointAtTheMadt()
+    public void RsdtAndXsdt_ListTheFadtAndTheMadt()
     {
         AcpiTables.Write(_memory, 2);
         uint rsdt = U32(0xE0000 + 16);
         ulong xsdt = _memory.ReadU64(new GuestAddress(0xE0000 + 24));
         Assert.Equal("RSDT", Text(rsdt, 4));
-        Assert.Equal(40u, U32(rsdt + 4));
-        Assert.Equal(0, Sum(rsdt, 40));
+        Assert.Equal(44u, U32(rsdt + 4)); // header + two 32-bit entries
+        Assert.Equal(0, Sum(rsdt, 44));
         Assert.Equal("XSDT", Text(xsdt, 4));
-        Assert.Equal(44u, U32(xsdt + 4));
-        Assert.Equal(0, Sum(xsdt, 44));
-        ulong madt = _memory.ReadU64(new GuestAddress(xsdt + 36));
-        Assert.Equal(U32(rsdt + 36), (uint)madt);
-        Assert.Equal("APIC", Text(madt, 4));
+        Assert.Equal(52u, U32(xsdt + 4)); // header + two 64-bit entries
+        Assert.Equal(0, Sum(xsdt, 52));
+        string[] rsdtTables = [Text(U32(rsdt + 36), 4), Text(U32(rsdt + 40), 4)];
+        string[] xsdtTables = [Text(_memory.ReadU64(new GuestAddress(xsdt + 36)), 4), Text(_memory.ReadU64(new GuestAddress(xsdt + 44)), 4)];
+        Assert.Equal(["FACP", "APIC"], rsdtTables);
+        Assert.Equal(rsdtTables, xsdtTables);
     }
+
+    private ulong Madt() => _memory.ReadU64(new GuestAddress(_memory.ReadU64(new GuestAddress(0xE0000 + 24)) + 44));
 
     [Theory]
     [InlineData(1)]
@@ -64,12 +67,12 @@ public sealed class AcpiTablesTests
     public void Madt_ListsEveryCpu_TheIoApic_AndTheOverrides(int cpus)
     {
         AcpiTables.Write(_memory, cpus);
-        ulong xsdt = _memory.ReadU64(new GuestAddress(0xE0000 + 24));
-        ulong madt = _memory.ReadU64(new GuestAddress(xsdt + 36));
+        ulong madt = Madt();
+        Assert.Equal("APIC", Text(madt, 4));
         uint length = U32(madt + 4);
         // Header 36 + Local Interrupt Controller Address 4 + Flags 4; Processor Local APIC 8 bytes each;
-        // I/O APIC 12; Interrupt Source Override 10; Local APIC NMI 6.
-        Assert.Equal((uint)(44 + 8 * cpus + 12 + 10 + 6), length);
+        // I/O APIC 12; two Interrupt Source Overrides of 10; Local APIC NMI 6.
+        Assert.Equal((uint)(44 + 8 * cpus + 12 + 2 * 10 + 6), length);
         Assert.Equal(0, Sum(madt, (int)length));
         Assert.Equal(0xFEE00000u, U32(madt + 36));
         Assert.Equal(1u, U32(madt + 40) & 1); // PCAT_COMPAT
@@ -91,6 +94,11 @@ public sealed class AcpiTablesTests
         Assert.Equal((0, 0), (U8(e + 2), U8(e + 3)));      // ISA bus, IRQ 0
         Assert.Equal(0u, U32(e + 4));                      // -> GSI 0 (KVM's default routing)
         Assert.Equal(0b0101, _memory.ReadU16(new GuestAddress(e + 8))); // edge, active high
+        e += 10;
+        Assert.Equal((2, 10), (U8(e), U8(e + 1)));         // the SCI's override
+        Assert.Equal((0, 9), (U8(e + 2), U8(e + 3)));      // ISA bus, IRQ 9
+        Assert.Equal(9u, U32(e + 4));                      // -> GSI 9
+        Assert.Equal(0b1101, _memory.ReadU16(new GuestAddress(e + 8))); // level, active high
         e += 10;
         Assert.Equal((4, 6), (U8(e), U8(e + 1)));          // Type 4 Local APIC NMI
         Assert.Equal(0xFF, U8(e + 2));                     // all processors

@@ -110,11 +110,20 @@ public sealed class ZeroPageTests : IDisposable
         Assert.Equal(0ul, m.ReadU64(new GuestAddress(At(0x2D0) + 3 * 20 + 8))); // no 4th entry
     }
 
-    [Fact]
-    public void E820_StopsAtThePciHole()
+    [Theory]
+    [InlineData(3UL << 30, 0xC000_0000ul, 0ul)]            // exactly 3 GiB: nothing above 4 GiB
+    [InlineData(4UL << 30, 0xC000_0000ul, 0x4000_0000ul)]  // the 4th GiB goes to 4 GiB .. 5 GiB
+    [InlineData(6UL << 30, 0xC000_0000ul, 0xC000_0000ul)]  // 3 GiB below the hole, 3 GiB above 4 GiB
+    [InlineData(64UL << 20, 0x400_0000ul, 0ul)]
+    public void E820_PutsRamBeyond3GibAbove4Gib_NeverInThePciHole(ulong ram, ulong lowEnd, ulong highSize)
     {
-        IReadOnlyList<E820Entry> map = E820Map.For(4UL << 30);
-        Assert.Equal(new E820Entry(0x100000, 0xC000_0000 - 0x100000, 1), map[^1]);
+        IReadOnlyList<E820Entry> map = E820Map.For(ram);
+        Assert.Equal(new E820Entry(0x100000, lowEnd - 0x100000, 1), map[2]);
+        if (highSize == 0) Assert.Equal(3, map.Count);
+        else Assert.Equal(new E820Entry(0x1_0000_0000, highSize, 1), Assert.Single(map, e => e.Address >= 0xC000_0000));
+        Assert.DoesNotContain(map, e => e.End > 0xC000_0000 && e.Address < 0x1_0000_0000);
+        Assert.Equal(ram, map.Where(e => e.Type == 1).Aggregate(0UL, (sum, e) => sum + e.Size) + 0x100000 - 0x9FC00);
+        Assert.Equal(lowEnd, E820Map.LowRamEnd(map)); // where the kernel and initrd must fit
     }
 
     [Fact]

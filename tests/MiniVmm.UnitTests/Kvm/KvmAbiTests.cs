@@ -29,6 +29,11 @@ public sealed class KvmAbiTests
           P("sizeof kvm_cpuid2", sizeof(struct kvm_cpuid2));
           P("sizeof kvm_cpuid_entry2", sizeof(struct kvm_cpuid_entry2));
           P("sizeof kvm_irq_level", sizeof(struct kvm_irq_level));
+          P("sizeof kvm_msrs", sizeof(struct kvm_msrs));
+          P("sizeof kvm_msr_entry", sizeof(struct kvm_msr_entry));
+          P("sizeof kvm_mp_state", sizeof(struct kvm_mp_state));
+          P("offsetof kvm_msrs.entries", offsetof(struct kvm_msrs, entries));
+          P("offsetof kvm_msr_entry.data", offsetof(struct kvm_msr_entry, data));
           P("offsetof kvm_sregs.gdt", offsetof(struct kvm_sregs, gdt));
           P("offsetof kvm_sregs.cr0", offsetof(struct kvm_sregs, cr0));
           P("offsetof kvm_sregs.efer", offsetof(struct kvm_sregs, efer));
@@ -77,6 +82,15 @@ public sealed class KvmAbiTests
           P("KVM_GET_SREGS", KVM_GET_SREGS);
           P("KVM_SET_SREGS", KVM_SET_SREGS);
           P("KVM_SET_CPUID2", KVM_SET_CPUID2);
+          P("KVM_GET_CPUID2", KVM_GET_CPUID2);
+          P("KVM_GET_MSRS", KVM_GET_MSRS);
+          P("KVM_SET_MSRS", KVM_SET_MSRS);
+          P("KVM_GET_MP_STATE", KVM_GET_MP_STATE);
+          P("KVM_MP_STATE_RUNNABLE", KVM_MP_STATE_RUNNABLE);
+          P("KVM_MP_STATE_UNINITIALIZED", KVM_MP_STATE_UNINITIALIZED);
+          P("KVM_MP_STATE_INIT_RECEIVED", KVM_MP_STATE_INIT_RECEIVED);
+          P("KVM_MP_STATE_HALTED", KVM_MP_STATE_HALTED);
+          P("KVM_MP_STATE_SIPI_RECEIVED", KVM_MP_STATE_SIPI_RECEIVED);
           P("KVM_CAP_IRQCHIP", KVM_CAP_IRQCHIP);
           P("KVM_CAP_HLT", KVM_CAP_HLT);
           P("KVM_CAP_USER_MEMORY", KVM_CAP_USER_MEMORY);
@@ -88,6 +102,7 @@ public sealed class KvmAbiTests
           P("KVM_CAP_PIT2", KVM_CAP_PIT2);
           P("KVM_CAP_IOEVENTFD", KVM_CAP_IOEVENTFD);
           P("KVM_CAP_MAX_VCPUS", KVM_CAP_MAX_VCPUS);
+          P("KVM_CAP_TSC_DEADLINE_TIMER", KVM_CAP_TSC_DEADLINE_TIMER);
           P("KVM_CAP_SIGNAL_MSI", KVM_CAP_SIGNAL_MSI);
           P("KVM_CAP_IMMEDIATE_EXIT", KVM_CAP_IMMEDIATE_EXIT);
           P("KVM_EXIT_IO", KVM_EXIT_IO);
@@ -156,6 +171,11 @@ public sealed class KvmAbiTests
         { "sizeof kvm_cpuid2", (ulong)Unsafe.SizeOf<KvmCpuid2>() },
         { "sizeof kvm_cpuid_entry2", (ulong)Unsafe.SizeOf<KvmCpuidEntry2>() },
         { "sizeof kvm_irq_level", (ulong)Unsafe.SizeOf<KvmIrqLevel>() },
+        { "sizeof kvm_msrs", (ulong)Unsafe.SizeOf<KvmMsrs>() },
+        { "sizeof kvm_msr_entry", (ulong)Unsafe.SizeOf<KvmMsrEntry>() },
+        { "sizeof kvm_mp_state", (ulong)Unsafe.SizeOf<KvmMpState>() },
+        { "offsetof kvm_msrs.entries", (ulong)Unsafe.SizeOf<KvmMsrs>() },
+        { "offsetof kvm_msr_entry.data", Offset<KvmMsrEntry>(nameof(KvmMsrEntry.Data)) },
         { "offsetof kvm_sregs.gdt", Offset<KvmSregs>(nameof(KvmSregs.Gdt)) },
         { "offsetof kvm_sregs.cr0", Offset<KvmSregs>(nameof(KvmSregs.Cr0)) },
         { "offsetof kvm_sregs.efer", Offset<KvmSregs>(nameof(KvmSregs.Efer)) },
@@ -204,6 +224,15 @@ public sealed class KvmAbiTests
         { "KVM_GET_SREGS", KvmIoctls.GetSregs },
         { "KVM_SET_SREGS", KvmIoctls.SetSregs },
         { "KVM_SET_CPUID2", KvmIoctls.SetCpuid2 },
+        { "KVM_GET_CPUID2", KvmIoctls.GetCpuid2 },
+        { "KVM_GET_MSRS", KvmIoctls.GetMsrs },
+        { "KVM_SET_MSRS", KvmIoctls.SetMsrs },
+        { "KVM_GET_MP_STATE", KvmIoctls.GetMpState },
+        { "KVM_MP_STATE_RUNNABLE", KvmMpState.Runnable },
+        { "KVM_MP_STATE_UNINITIALIZED", KvmMpState.Uninitialized },
+        { "KVM_MP_STATE_INIT_RECEIVED", KvmMpState.InitReceived },
+        { "KVM_MP_STATE_HALTED", KvmMpState.Halted },
+        { "KVM_MP_STATE_SIPI_RECEIVED", KvmMpState.SipiReceived },
         { "KVM_CAP_IRQCHIP", (ulong)KvmCapability.Irqchip },
         { "KVM_CAP_HLT", (ulong)KvmCapability.Hlt },
         { "KVM_CAP_USER_MEMORY", (ulong)KvmCapability.UserMemory },
@@ -215,6 +244,7 @@ public sealed class KvmAbiTests
         { "KVM_CAP_PIT2", (ulong)KvmCapability.Pit2 },
         { "KVM_CAP_IOEVENTFD", (ulong)KvmCapability.IoEventFd },
         { "KVM_CAP_MAX_VCPUS", (ulong)KvmCapability.MaxVcpus },
+        { "KVM_CAP_TSC_DEADLINE_TIMER", (ulong)KvmCapability.TscDeadlineTimer },
         { "KVM_CAP_SIGNAL_MSI", (ulong)KvmCapability.SignalMsi },
         { "KVM_CAP_IMMEDIATE_EXIT", (ulong)KvmCapability.ImmediateExit },
         { "KVM_EXIT_IO", (ulong)KvmExitReason.Io },

@@ -80,4 +80,21 @@ public sealed class PciHostBridgeTests
         bridge.Write(3, [0x01]); // outb(0x01, 0xCFB)
         Assert.Equal(0x8000_0000u, ReadDword(bridge, 0x8000_0000, port: 0));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Byte_and_word_accesses_to_0xCF8_are_not_CONFIG_ADDRESS(int port)
+    {
+        // PCI 3.0, 3.2.2.3.2: "Any access to CONFIG_ADDRESS that is not a DWORD access must be passed
+        // through as a normal I/O transaction" (0xCF9 is the reset control register on a PC).
+        var bridge = new PciHostBridge();
+        uint before = ReadDword(bridge, Address(1, 0x10), port: 0);
+        bridge.Write((ulong)port, [0x06]);
+        bridge.Write(0, [0x00, 0x00]);
+        Span<byte> b = stackalloc byte[4];
+        bridge.Read(0, b);
+        Assert.Equal(before, BinaryPrimitives.ReadUInt32LittleEndian(b));
+    }
 }

@@ -26,8 +26,14 @@ public static class RunCommand
             Every option is also a JSON key in --config FILE and a MINIVMM_<NAME> variable; the
             command line wins over the environment, which wins over the file.
             Environment: MINIVMM_DEBUG=1 logs unclaimed port/MMIO accesses on stderr.
-            Exit status: the guest's (a write of v to port 0x501 gives (v << 1) | 1; reset gives 0),
-            128+signal when stopped by SIGINT/SIGTERM, 2 for bad input, 1 for host failures.
+            Exit status:
+              0        the guest powered off (ACPI), halted every CPU, or reset (0xCF9, i8042, ACPI reset)
+              (v<<1)|1 the guest wrote v to port 0x501 (isa-debug-exit)
+              1        the guest triple-faulted, KVM could not run it (e.g. KVM_EXIT_INTERNAL_ERROR), or a
+                       host failure; one line on stderr says which
+              2        bad input (nothing was started)
+              4        the guest kernel panicked (pvpanic, port 0x505); a line on stderr says so
+              128+N    stopped by signal N (SIGINT, SIGTERM)
             """);
         options.AddTo(command);
         command.SetAction(parse =>
@@ -100,7 +106,9 @@ public static class RunCommand
             {
                 return ExitCodes.Failure(console.Error, e.Message);
             }
-            return machine.Stop.Error is string error ? ExitCodes.Failure(console.Error, error) : status;
+            if (machine.Stop.Error is string error) return ExitCodes.Failure(console.Error, error);
+            if (machine.Stop.Notice is string notice) console.Error.WriteLine($"minivmm: {notice}");
+            return status;
         }
     }
 }

@@ -25,7 +25,8 @@ public sealed class RunOptions
         text => OptionValues.WholeNumber("--cpus", text, 1, MachineOptions.MaxCpus), "1");
 
     public TextOption<ulong> Memory { get; } = new("memory", "SIZE",
-        "guest RAM: K, M or G suffix, a bare number is MiB, at most 3G", ParseMemory, "512M", aliases: "-m");
+        "guest RAM: K, M or G suffix, a bare number is MiB; up to what the host has free (MemAvailable + SwapFree) and RLIMIT_AS/RLIMIT_DATA allow; the first 3G sit below 4 GiB, the rest from 4 GiB up",
+        ParseMemory, "512M", aliases: "-m");
 
     public TextOption<NetworkOptions> Net { get; } = new("net", "SPEC", NetOptionParser.Help, NetOptionParser.Parse);
 
@@ -51,7 +52,7 @@ public sealed class RunOptions
     {
         if (!SizeParser.TryParse(text, out ulong bytes)) throw new UsageException($"--memory {text}: not a size (examples: 512M, 2G, 262144K)");
         if (bytes == 0) throw new UsageException($"--memory {text}: must be more than 0");
-        if (bytes > GuestRam.MaxBytes) throw new UsageException($"--memory {text}: at most 3G (RAM must end below the PCI hole)");
+        if (GuestRam.CheckHostAllows(bytes) is string problem) throw new UsageException($"--memory {text}: {problem}");
         if (bytes % 4096 != 0) throw new UsageException($"--memory {text}: must be a multiple of 4K");
         return bytes;
     }

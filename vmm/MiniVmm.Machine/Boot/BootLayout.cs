@@ -6,9 +6,10 @@ namespace MiniVmm.Machine.Boot;
 /// <code>
 ///   0x00500  GDT (4 entries)                     0x20000  kernel command line
 ///   0x07000  boot_params, the "zero page"        0x9FC00  MP floating pointer + configuration table
-///   0x08FF0  initial stack (grows down)          0xE0000  ACPI RSDP, RSDT, XSDT, MADT
+///   0x08FF0  initial stack (grows down)          0xE0000  ACPI RSDP, RSDT, XSDT, FACS, FADT, MADT, DSDT
 ///   0x09000  page tables: PML4, PDPT, 4 PDs      1 MiB+   kernel (ELF p_paddr, bzImage pref_address)
 ///                                                top      initrd, page aligned, below initrd_addr_max
+///   3 GiB .. 4 GiB  PCI MMIO window, IOAPIC, LAPIC   4 GiB+   RAM beyond the first 3 GiB
 /// </code>
 /// </summary>
 public static class BootLayout
@@ -38,6 +39,12 @@ public static class BootLayout
 
     /// <summary>RAM ends here at the latest: the PCI MMIO window follows (0xC000_0000..0xFEBF_FFFF).</summary>
     public const ulong RamLimit = 0xC000_0000;
+
+    /// <summary>RAM beyond <see cref="RamLimit"/> continues here, above the PCI window and the APICs (boot.rst: e820 says where).</summary>
+    public const ulong HighRamStart = 1UL << 32;
+
+    /// <summary>The 32-bit PCI memory window (the DSDT's _CRS for the host bridge): from the end of low RAM to below the IOAPIC.</summary>
+    public const uint PciMmioWindowStart = 0xC000_0000, PciMmioWindowEnd = 0xFEBF_FFFF;
 
     public const ulong IoApicAddress = 0xFEC0_0000;
 

@@ -1,9 +1,10 @@
 namespace MiniVmm.Machine.Boot;
 
 /// <summary>
-/// The memory map MiniVmm reports (the layout in CONTRACTS.md): RAM 0..0x9FC00, reserved
-/// 0x9FC00..1 MiB (where a PC has its EBDA and BIOS; our MP tables live there), RAM from 1 MiB to the
-/// end of guest RAM, which never reaches past 3 GiB (the PCI MMIO window starts there).
+/// The memory map MiniVmm reports: RAM 0..0x9FC00, reserved 0x9FC00..1 MiB (where a PC has its EBDA
+/// and BIOS; the MP and ACPI tables live there), RAM from 1 MiB up to 3 GiB at most, and whatever
+/// RAM is left from 4 GiB up: the 32-bit PCI window, the IOAPIC and the LAPIC lie in between
+/// (<see cref="BootLayout"/>, <see cref="GuestRam"/>). Like Cloud Hypervisor's and QEMU's maps.
 /// </summary>
 public static class E820Map
 {
@@ -12,18 +13,24 @@ public static class E820Map
 
     public static IReadOnlyList<E820Entry> For(ulong ramBytes)
     {
-        ulong end = Math.Min(ramBytes, BootLayout.RamLimit);
+        ulong low = Math.Min(ramBytes, BootLayout.RamLimit);
         var entries = new List<E820Entry>();
-        entries.Add(new E820Entry(0, Math.Min(end, BootLayout.ReservedLowStart), E820Entry.Ram));
-        if (end > BootLayout.ReservedLowStart)
+        entries.Add(new E820Entry(0, Math.Min(low, BootLayout.ReservedLowStart), E820Entry.Ram));
+        if (low > BootLayout.ReservedLowStart)
             entries.Add(new E820Entry(BootLayout.ReservedLowStart,
-                Math.Min(end, BootLayout.HighMemoryStart) - BootLayout.ReservedLowStart, E820Entry.Reserved));
-        if (end > BootLayout.HighMemoryStart)
-            entries.Add(new E820Entry(BootLayout.HighMemoryStart, end - BootLayout.HighMemoryStart, E820Entry.Ram));
+                Math.Min(low, BootLayout.HighMemoryStart) - BootLayout.ReservedLowStart, E820Entry.Reserved));
+        if (low > BootLayout.HighMemoryStart)
+            entries.Add(new E820Entry(BootLayout.HighMemoryStart, low - BootLayout.HighMemoryStart, E820Entry.Ram));
+        if (ramBytes > low)
+            entries.Add(new E820Entry(BootLayout.HighRamStart, ramBytes - low, E820Entry.Ram));
         return entries;
     }
 
-    /// <summary>End (exclusive) of the highest RAM entry: where the initrd may reach at most.</summary>
-    public static ulong RamEnd(IReadOnlyList<E820Entry> map) =>
-        map.Where(e => e.Type == E820Entry.Ram).Select(e => e.End).DefaultIfEmpty(0UL).Max();
+    /// <summary>
+    /// End (exclusive) of the RAM that starts at 1 MiB and ends below the PCI hole: where the kernel and
+    /// the initrd must fit (the initrd stays below 4 GiB, as initrd_addr_max asks of most kernels).
+    /// </summary>
+    public static ulong LowRamEnd(IReadOnlyList<E820Entry> map) =>
+        map.Where(e => e.Type == E820Entry.Ram && e.Address <= BootLayout.HighMemoryStart && e.End > BootLayout.HighMemoryStart)
+            .Select(e => e.End).DefaultIfEmpty(0UL).Max();
 }

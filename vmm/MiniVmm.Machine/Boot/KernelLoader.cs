@@ -52,7 +52,8 @@ public static class KernelLoader
         EncodeCommandLine(kernel, commandLine);
 
     /// <summary>
-    /// Loads everything the kernel needs into guest RAM (one region at guest-physical 0) for
+    /// Loads everything the kernel needs into guest RAM (laid out as <see cref="E820Map.For"/> says: below
+    /// 3 GiB, and from 4 GiB up for the rest) for
     /// <paramref name="cpuCount"/> CPUs and returns the boot CPU's state at the 64-bit entry.
     /// Throws <see cref="BootImageException"/> for files, command lines or RAM sizes that do not fit.
     /// </summary>
@@ -66,7 +67,7 @@ public static class KernelLoader
         byte[] cmdline = EncodeCommandLine(kernel, commandLine);
 
         IReadOnlyList<E820Entry> e820 = E820Map.For(memory.SizeBytes);
-        ulong ramEnd = E820Map.RamEnd(e820);
+        ulong ramEnd = E820Map.LowRamEnd(e820);
         if (ramEnd <= BootLayout.HighMemoryStart)
             throw new BootImageException("kernel", kernel.Path, $"guest RAM of {memory.SizeBytes} bytes has nothing above 1 MiB to load it to");
 

@@ -7,7 +7,7 @@ namespace MiniVmm.Machine.Buses;
 /// </summary>
 public sealed class Bus
 {
-    private readonly record struct Range(ulong Start, ulong Length, IBusDevice Device)
+    private readonly record struct Range(ulong Start, ulong Length, IBusDevice Device, ulong DeviceOffset)
     {
         public bool Contains(ulong address) => address >= Start && address - Start < Length;
     }
@@ -23,8 +23,13 @@ public sealed class Bus
 
     public string Name { get; }
 
-    /// <summary>Claims [start, start + length) for <paramref name="device"/>; overlapping claims are refused.</summary>
-    public void Register(ulong start, ulong length, IBusDevice device)
+    /// <summary>
+    /// Claims [start, start + length) for <paramref name="device"/>; overlapping claims are refused. The
+    /// device sees offsets from <paramref name="deviceOffset"/> up, so one device can own two ranges with
+    /// another's in between (the PCI host bridge at 0xCF8 and 0xCFC around the reset register at 0xCF9).
+    /// An access is routed by its first address, so a dword at 0xCF8 reaches a range of length 1 there.
+    /// </summary>
+    public void Register(ulong start, ulong length, IBusDevice device, ulong deviceOffset = 0)
     {
         if (length == 0 || start + length - 1 < start) throw new ArgumentException($"{Name}: bad range 0x{start:x}+0x{length:x}");
         lock (_lock)
@@ -36,7 +41,7 @@ public sealed class Bus
                     throw new InvalidOperationException($"{Name}: 0x{start:x}+0x{length:x} overlaps 0x{r.Start:x}+0x{r.Length:x}");
                 }
             }
-            var next = new List<Range>(_ranges) { new(start, length, device) };
+            var next = new List<Range>(_ranges) { new(start, length, device, deviceOffset) };
             next.Sort((a, b) => a.Start.CompareTo(b.Start));
             Volatile.Write(ref _ranges, next.ToArray());
         }
@@ -56,7 +61,7 @@ public sealed class Bus
     {
         if (TryFind(address, out var range))
         {
-            range.Device.Read(address - range.Start, data);
+            range.Device.Read(address - range.Start + range.DeviceOffset, data);
             return true;
         }
         data.Fill(0xFF);
@@ -69,7 +74,7 @@ public sealed class Bus
     {
         if (TryFind(address, out var range))
         {
-            range.Device.Write(address - range.Start, data);
+            range.Device.Write(address - range.Start + range.DeviceOffset, data);
             return true;
         }
         ReportUnknown(address, "write");

@@ -5,14 +5,18 @@ using MiniVmm.Virtio.Pci;
 namespace MiniVmm.Machine.Pci;
 
 /// <summary>
-/// PCI configuration mechanism #1 (ports 0xCF8 address, 0xCFC..0xCFF data) for bus 0. Device 0 is
+/// PCI configuration mechanism #1 (port 0xCF8 address, dword accesses only; 0xCFC..0xCFF data) for bus 0.
+/// Offsets 0..3 are CONFIG_ADDRESS and 4..7 CONFIG_DATA; the machine maps only 0xCF8 itself and
+/// 0xCFC..0xCFF here, so 0xCF9 can be the reset control register. Device 0 is
 /// the host bridge itself; attached functions take devices 1, 2, ... (function 0 each). Config
 /// reads of absent devices return all ones, which is how a guest learns a slot is empty.
 /// </summary>
 public sealed class PciHostBridge : IBusDevice
 {
     public const ushort ConfigAddressPort = 0xCF8;
-    public const int PortCount = 8;
+    public const ushort ConfigDataPort = 0xCFC;
+    public const int ConfigDataOffset = 4;
+    public const int ConfigDataLength = 4;
     public const int MaxDevices = 32;
 
     private const uint EnableBit = 0x8000_0000;
@@ -55,9 +59,9 @@ public sealed class PciHostBridge : IBusDevice
         {
             if (offset < 4)
             {
-                Span<byte> address = stackalloc byte[4];
-                BinaryPrimitives.WriteUInt32LittleEndian(address, _address);
-                CopyClamped(address[(int)offset..], data);
+                // Only a dword at 0xCF8 is CONFIG_ADDRESS (PCI 3.0, 3.2.2.3.2); narrower reads are not ours.
+                if (offset == 0 && data.Length == 4) BinaryPrimitives.WriteUInt32LittleEndian(data, _address);
+                else data.Fill(0xFF);
                 return;
             }
             if (!TryDecode(offset, data.Length, out IPciDevice? function, out bool isBridge, out int register))
@@ -76,12 +80,10 @@ public sealed class PciHostBridge : IBusDevice
         {
             if (offset < 4)
             {
-                // Byte writes to 0xCFB are legal (Linux's type-1 probe does one); merge them.
-                Span<byte> address = stackalloc byte[4];
-                BinaryPrimitives.WriteUInt32LittleEndian(address, _address);
-                int n = Math.Min(data.Length, 4 - (int)offset);
-                data[..n].CopyTo(address[(int)offset..]);
-                _address = BinaryPrimitives.ReadUInt32LittleEndian(address) & 0x80FF_FFFC;
+                // "Anytime a host bridge sees a full DWORD I/O write from the host to CONFIG_ADDRESS, the bridge
+                // must latch the data"; any other access is passed through (PCI 3.0, 3.2.2.3.2). Linux's type-1
+                // probe writes a byte to 0xCFB first and then checks that a dword write reads back.
+                if (offset == 0 && data.Length == 4) _address = BinaryPrimitives.ReadUInt32LittleEndian(data) & 0x80FF_FFFC;
                 return;
             }
             if (!TryDecode(offset, data.Length, out IPciDevice? function, out bool isBridge, out int register)) return;

@@ -4,31 +4,18 @@ using MiniVmm.Native.Kvm;
 
 namespace MiniVmm.Machine.Runtime;
 
-/// <summary>Puts a vCPU in the 64-bit entry state the loader describes, and gives every vCPU its CPUID.</summary>
+/// <summary>Puts a vCPU in the 64-bit entry state the loader describes, and gives every vCPU its CPUID and boot MSRs.</summary>
 public static class VcpuBootSetup
 {
-    /// <summary>Leaf 1 ECX bit 13: CMPXCHG16B (SDM vol. 2A, CPUID).</summary>
-    public const uint Cpuid1EcxCx16 = 1u << 13;
+    /// <summary>Gives <paramref name="vcpu"/> its leaves (<see cref="GuestCpuid.For"/>).</summary>
+    public static void SetCpuid(Vcpu vcpu, KvmCpuidEntry2[] supported, int cpuCount, bool tscDeadlineTimer, bool ringZeroEmulated) =>
+        vcpu.SetCpuid(GuestCpuid.For(supported, vcpu.Id, cpuCount, tscDeadlineTimer, ringZeroEmulated));
 
-    /// <summary>
-    /// KVM's supported CPUID with the APIC id of <paramref name="vcpuId"/> filled in. Where ring-0 guest
-    /// code is emulated (PVM), CMPXCHG16B is hidden: the emulator fails on `lock cmpxchg16b`, and Linux
-    /// uses it in the slab allocator only when CPUID offers it (a CPU must not advertise what it cannot run).
-    /// </summary>
-    public static void SetCpuid(Vcpu vcpu, KvmCpuidEntry2[] supported, int vcpuId, bool ringZeroEmulated)
+    /// <summary>Sets the MSRs firmware would have set (<see cref="BootMsrs"/>); every vCPU, or Linux sees CPUs that disagree.</summary>
+    public static void SetBootMsrs(Vcpu vcpu)
     {
-        var entries = (KvmCpuidEntry2[])supported.Clone();
-        for (int i = 0; i < entries.Length; i++)
-        {
-            // Leaf 1 EBX[31:24] is the initial APIC id; leaf 0xB EDX the x2APIC id (SDM vol. 2A, CPUID).
-            if (entries[i].Function == 1)
-            {
-                entries[i].Ebx = (entries[i].Ebx & 0x00FF_FFFF) | ((uint)vcpuId << 24);
-                if (ringZeroEmulated) entries[i].Ecx &= ~Cpuid1EcxCx16;
-            }
-            if (entries[i].Function == 0xB) entries[i].Edx = (uint)vcpuId;
-        }
-        vcpu.SetCpuid(entries);
+        ulong miscEnable = vcpu.GetMsrs([BootMsrs.Ia32MiscEnable])[0].Data;
+        vcpu.SetMsrs(BootMsrs.Entries(miscEnable));
     }
 
     /// <summary>Long mode, paging on, flat 64-bit CS and flat data segments, as Linux's 64-bit boot protocol asks.</summary>

@@ -12,12 +12,16 @@ namespace MiniVmm.Machine.Runtime;
 public sealed class VcpuRunner
 {
     private const uint SystemEventShutdown = 1, SystemEventReset = 2, SystemEventCrash = 3;
+    private const ulong RflagsInterruptEnable = 1 << 9;
 
     private readonly Vcpu _vcpu;
     private readonly Bus _io;
     private readonly Bus _mmio;
     private readonly MachineStop _stop;
     private readonly Thread _thread;
+    private readonly ManualResetEventSlim _sampled = new(false);
+    private volatile bool _sampleWanted;
+    private VcpuActivity _activity;
 
     public VcpuRunner(Vcpu vcpu, Bus io, Bus mmio, MachineStop stop)
     {
@@ -43,6 +47,20 @@ public sealed class VcpuRunner
         return false;
     }
 
+    /// <summary>
+    /// Asks the vCPU thread what the vCPU is doing; the kick makes it leave KVM_RUN (where a halted
+    /// vCPU waits) and look, since vCPU ioctls belong to its own thread. See <see cref="WaitActivitySample"/>.
+    /// </summary>
+    public void RequestActivitySample()
+    {
+        _sampled.Reset();
+        _sampleWanted = true;
+        _vcpu.Kick(VcpuKickSignal.Number);
+    }
+
+    /// <summary>The answer to the last <see cref="RequestActivitySample"/>, or null if none came within <paramref name="timeout"/>.</summary>
+    public VcpuActivity? WaitActivitySample(TimeSpan timeout) => _sampled.Wait(timeout) ? _activity : null;
+
     private void Loop()
     {
         try
@@ -52,12 +70,26 @@ public sealed class VcpuRunner
             {
                 string? failure = HandleExit(_vcpu.Run());
                 if (failure is not null) _stop.Fail($"vcpu{_vcpu.Id}: {failure}");
+                if (_sampleWanted) SampleActivity();
             }
         }
         catch (Exception e)
         {
             _stop.Fail($"vcpu{_vcpu.Id}: {e.Message}");
         }
+    }
+
+    private void SampleActivity()
+    {
+        _sampleWanted = false;
+        uint state = _vcpu.GetMpState();
+        _activity = state switch
+        {
+            KvmMpState.Uninitialized or KvmMpState.InitReceived => VcpuActivity.WaitingForStartup,
+            KvmMpState.Halted when (_vcpu.GetRegs().Rflags & RflagsInterruptEnable) == 0 => VcpuActivity.HaltedForGood,
+            _ => VcpuActivity.Running,
+        };
+        _sampled.Set();
     }
 
     /// <summary>Handles one exit; returns a description of the failure when the VM cannot go on.</summary>
@@ -87,9 +119,9 @@ public sealed class VcpuRunner
                 _stop.Request(0);
                 return null;
             case KvmExitReason.Shutdown:
-                MachineLog.Debug($"vcpu{_vcpu.Id}: guest shut down (triple fault or reset)");
-                _stop.Request(0);
-                return null;
+                // A shutdown cycle: an exception while delivering a double fault (SDM vol. 3A, 6.15, #DF).
+                // Resets come through 0xCF9, the i8042 or ACPI, never here.
+                return "the guest triple-faulted (KVM_EXIT_SHUTDOWN)";
             case KvmExitReason.SystemEvent:
                 uint type = exit.SystemEventType;
                 if (type is SystemEventShutdown or SystemEventReset) { _stop.Request(0); return null; }

@@ -14,6 +14,7 @@ public enum KvmCapability
     Pit2 = 33,
     IoEventFd = 36,
     MaxVcpus = 66,
+    TscDeadlineTimer = 72,
     SignalMsi = 77,
     ImmediateExit = 136,
 }

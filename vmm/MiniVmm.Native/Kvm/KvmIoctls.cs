@@ -33,5 +33,9 @@ public static unsafe class KvmIoctls
     public static readonly uint SetRegs = Ioctl.IOW(KvmIo, 0x82, (uint)sizeof(KvmRegs));
     public static readonly uint GetSregs = Ioctl.IOR(KvmIo, 0x83, (uint)sizeof(KvmSregs));
     public static readonly uint SetSregs = Ioctl.IOW(KvmIo, 0x84, (uint)sizeof(KvmSregs));
+    public static readonly uint GetMsrs = Ioctl.IOWR(KvmIo, 0x88, (uint)sizeof(KvmMsrs));
+    public static readonly uint SetMsrs = Ioctl.IOW(KvmIo, 0x89, (uint)sizeof(KvmMsrs));
     public static readonly uint SetCpuid2 = Ioctl.IOW(KvmIo, 0x90, (uint)sizeof(KvmCpuid2));
+    public static readonly uint GetCpuid2 = Ioctl.IOWR(KvmIo, 0x91, (uint)sizeof(KvmCpuid2));
+    public static readonly uint GetMpState = Ioctl.IOR(KvmIo, 0x98, (uint)sizeof(KvmMpState));
 }
