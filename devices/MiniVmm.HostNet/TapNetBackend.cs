@@ -45,7 +45,7 @@ public sealed class TapNetBackend(Tap tap, ISteeringBackend steering, SteeringCh
     public VirtioNetOptions DeviceOptions(NetworkOptions options) => new()
     {
         QueuePairs = QueuePairs,
-        Mac = options.Mac,
+        Mac = options.Mac ?? MacAddress.Default,
         Rss = options.Rss,
         HashReport = options.HashReport,
         BackendOffloads = NetOffloads.All,

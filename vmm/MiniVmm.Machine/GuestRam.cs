@@ -2,48 +2,63 @@ using MiniVmm.Kvm;
 using MiniVmm.Machine.Boot;
 using MiniVmm.Memory;
 using MiniVmm.Native;
+using MiniVmm.Native.Unix;
+using MiniVmm.VhostUser.FrontEnd;
 
 namespace MiniVmm.Machine;
 
 /// <summary>
-/// Guest RAM: one anonymous mapping, shown to the guest as up to 3 GiB at guest-physical 0 (KVM memory
-/// slot 0) and the rest from 4 GiB up (slot 1), so it never covers the PCI window, the IOAPIC or the
-/// LAPIC below 4 GiB (<see cref="BootLayout"/>; the e820 map says the same, <see cref="E820Map"/>).
-/// Pages are only backed once the guest touches them.
+/// Guest RAM: one mapping, shown to the guest as up to 3 GiB at guest-physical 0 (KVM memory slot 0)
+/// and the rest from 4 GiB up (slot 1), so it never covers the PCI window, the IOAPIC or the LAPIC
+/// below 4 GiB (<see cref="BootLayout"/>; the e820 map says the same, <see cref="E820Map"/>). Pages are
+/// only backed once the guest touches them. <see cref="Shared"/> RAM is a memfd mapped MAP_SHARED, so a
+/// vhost back end in another process can map the same pages (<see cref="SharedRegions"/>); otherwise
+/// it is private anonymous memory, which keeps transparent huge pages for the VMM's own data path.
 /// </summary>
-public sealed unsafe class GuestRam : IDisposable
+public sealed class GuestRam : IDisposable
 {
     /// <summary>KVM memory slots: the RAM below the PCI hole, and the RAM above 4 GiB.</summary>
     public const uint LowSlot = 0, HighSlot = 1;
 
     private readonly MappedRegion _region;
+    private readonly FileDescriptor? _file;
 
-    public GuestRam(VirtualMachine vm, ulong sizeBytes)
+    public GuestRam(VirtualMachine vm, ulong sizeBytes, bool shared = false)
     {
         if (sizeBytes == 0 || sizeBytes % BootLayout.PageSize != 0 || sizeBytes > ulong.MaxValue - BootLayout.HighRamStart)
             throw new ArgumentOutOfRangeException(nameof(sizeBytes), $"guest RAM must be a positive number of 4 KiB pages: {sizeBytes}");
         ulong low = Math.Min(sizeBytes, BootLayout.RamLimit);
         ulong high = sizeBytes - low;
-        _region = MappedRegion.Anonymous(sizeBytes);
+        _file = shared ? MemFd.Create("minivmm-ram", sizeBytes) : null;
         try
         {
-            vm.SetUserMemoryRegion(LowSlot, new GuestAddress(0), low, _region.Pointer);
-            // Safe: low < sizeBytes when high > 0, so the pointer stays inside the mapping.
-            if (high > 0) vm.SetUserMemoryRegion(HighSlot, new GuestAddress(BootLayout.HighRamStart), high, _region.Pointer + low);
+            _region = _file is not null ? MappedRegion.Shared(_file, sizeBytes, "guest RAM") : MappedRegion.Anonymous(sizeBytes);
+            var below = new GuestMemorySlot(vm, LowSlot, new GuestAddress(0), _region, 0, low);
+            GuestMemorySlot? above = high > 0 ? new GuestMemorySlot(vm, HighSlot, new GuestAddress(BootLayout.HighRamStart), _region, low, high) : null;
+            Memory = above is null ? below.Memory : new SplitGuestMemory(below.Memory, above.GuestAddress, above.Memory);
+            SharedRegions = _file is null ? null : [.. new[] { below, above }.OfType<GuestMemorySlot>()
+                .Select(s => new SharedMemoryRegion(s.GuestAddress, s.SizeBytes, _file, s.RegionOffset, UserAddress: s.GuestAddress.Value))];
         }
         catch
         {
-            _region.Dispose();
+            _region?.Dispose();
+            _file?.Dispose();
             throw;
         }
-        // Safe: the mapping lives as long as this object, which outlives every user of Memory.
-        var below = new PointerGuestMemory(_region.Pointer, low);
-        Memory = high == 0 ? below : new SplitGuestMemory(below, new GuestAddress(BootLayout.HighRamStart), new PointerGuestMemory(_region.Pointer + low, high));
     }
 
     public IGuestMemory Memory { get; }
 
     public ulong SizeBytes => _region.Length;
+
+    /// <summary>True when the RAM is a memfd another process can map.</summary>
+    public bool Shared => _file is not null;
+
+    /// <summary>
+    /// The RAM as a vhost back end maps it (null unless <see cref="Shared"/>): one region per KVM slot,
+    /// each with user address = guest address, so the ring addresses we hand over are guest-physical.
+    /// </summary>
+    public IReadOnlyList<SharedMemoryRegion>? SharedRegions { get; }
 
     /// <summary>
     /// The most guest RAM <paramref name="host"/> can give now, and what sets that limit: the memory the
@@ -73,5 +88,9 @@ public sealed unsafe class GuestRam : IDisposable
         return bytes <= limit ? null : $"more than this host can give a guest now (at most {limit >> 20}M: {reason})";
     }
 
-    public void Dispose() => _region.Dispose();
+    public void Dispose()
+    {
+        _region.Dispose();
+        _file?.Dispose();
+    }
 }

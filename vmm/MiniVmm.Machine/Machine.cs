@@ -47,6 +47,9 @@ public sealed class Machine : IDisposable
 
     public IGuestMemory Memory => _ram.Memory;
 
+    /// <summary>Guest RAM as a vhost back end maps it; null unless the machine was created with shared memory.</summary>
+    public IReadOnlyList<VhostUser.FrontEnd.SharedMemoryRegion>? SharedRegions => _ram.SharedRegions;
+
     public Bus IoBus { get; } = new("pio");
 
     public Bus MmioBus { get; } = new("mmio");
@@ -79,7 +82,7 @@ public sealed class Machine : IDisposable
             vm.SetTssAddress(VirtualMachine.DefaultTssAddress);
             vm.CreateIrqchip();
             vm.CreatePit2();
-            ram = new GuestRam(vm, options.MemoryBytes);
+            ram = new GuestRam(vm, options.MemoryBytes, options.SharedMemory);
             machine = new Machine(options, kvm, vm, ram);
             var cpuid = kvm.GetSupportedCpuid();
             bool tscDeadline = kvm.CheckExtension(KvmCapability.TscDeadlineTimer) != 0;

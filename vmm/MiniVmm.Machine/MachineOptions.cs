@@ -20,4 +20,7 @@ public sealed record MachineOptions
 
     /// <summary>Stop on SIGINT/SIGTERM (the CLI wants it; tests running machines in-process do not).</summary>
     public bool HandleHostSignals { get; init; } = true;
+
+    /// <summary>Guest RAM in a memfd (MAP_SHARED), so a vhost back end in another process can map it.</summary>
+    public bool SharedMemory { get; init; }
 }

@@ -22,7 +22,8 @@ public static class VhostFeatures
             VirtioNetFeature.HashReport, VirtioNetFeature.Rss);
 
     /// <summary>The guest's offer over <paramref name="backend"/>; whether the back end gets the control queue too.</summary>
-    public static ulong ForGuest(IVhostBackend backend, out bool backendServesControl)
+    /// <param name="pairs">The queue pairs the guest gets (MQ only when more than one).</param>
+    public static ulong ForGuest(IVhostBackend backend, int pairs, out bool backendServesControl)
     {
         ulong offered = backend.Features & ~VhostUserVirtioFeatures.NeverOffered & ~VhostUserVirtioFeatures.ProtocolFeatures;
         if ((offered & VirtioFeature.Bit(VirtioFeature.Version1)) == 0)
@@ -36,7 +37,7 @@ public static class VhostFeatures
             // The VMM answers the control queue: MQ (VQ_PAIRS_SET as ring enables), nothing that needs the back end's help.
             features &= ~Bits(VirtioNetFeature.Rss, VirtioNetFeature.HashReport, VirtioNetFeature.Mq, VirtioNetFeature.CtrlVq);
             features |= VirtioFeature.Bit(VirtioNetFeature.CtrlVq);
-            if (backend.QueuePairs > 1) features |= VirtioFeature.Bit(VirtioNetFeature.Mq);
+            if (pairs > 1) features |= VirtioFeature.Bit(VirtioNetFeature.Mq);
         }
         // The VMM's config space holds a MAC and the link status whether or not the back end has one.
         return features | Bits(VirtioNetFeature.Mac, VirtioNetFeature.Status);

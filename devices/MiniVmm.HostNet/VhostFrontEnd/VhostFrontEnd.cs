@@ -33,17 +33,18 @@ public sealed class VhostFrontEnd : INetDeviceHost, IDisposable
     private bool _disposed;
 
     /// <param name="mac">The guest's MAC when given; else the back end's (when it has a config space), else the default.</param>
-    public VhostFrontEnd(string name, IVhostBackend backend, MacAddress? mac, Action<string> log)
+    /// <param name="maxPairs">At most this many queue pairs (`queues=`), even if the back end serves more.</param>
+    public VhostFrontEnd(string name, IVhostBackend backend, MacAddress? mac, int? maxPairs, Action<string> log)
     {
         Name = name;
         _backend = backend;
         _log = log;
-        Features = VhostFeatures.ForGuest(backend, out bool servesControl);
+        Features = VhostFeatures.ForGuest(backend, Math.Min(backend.QueuePairs, maxPairs ?? int.MaxValue), out bool servesControl);
         BackendServesControlQueue = servesControl;
         Span<byte> config = stackalloc byte[VirtioNetDevice.ConfigBytes];
         bool hasConfig = backend.TryReadConfig(config);
         MacAddress? backendMac = hasConfig && (backend.Features & VirtioFeature.Bit(VirtioNetFeature.Mac)) != 0 ? MacAddress.Read(config) : null;
-        int pairs = Math.Clamp(backend.QueuePairs, 1, VirtioNetOptions.MaxQueuePairsLimit);
+        int pairs = Math.Clamp(Math.Min(backend.QueuePairs, maxPairs ?? int.MaxValue), 1, VirtioNetOptions.MaxQueuePairsLimit);
         Device = new VirtioNetDevice(new VirtioNetOptions { QueuePairs = pairs, Mac = mac ?? backendMac ?? MacAddress.Default, Features = Features }, this);
         _started = new bool[Device.Queues.Count];
         backend.ConfigChanged += OnBackendConfigChanged;

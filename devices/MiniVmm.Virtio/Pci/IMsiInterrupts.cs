@@ -12,4 +12,10 @@ public interface IMsiInterrupts
 
     /// <summary>Sends the message of an unmasked vector (the transport keeps masked ones pending in the PBA).</summary>
     void Signal(int vector);
+
+    /// <summary>
+    /// True when the masked vector was signalled behind the transport's back since it was masked (a
+    /// vhost back end writes the vector's irqfd directly); consumed: the transport keeps it pending.
+    /// </summary>
+    bool TakeSignalWhileMasked(int vector);
 }

@@ -103,6 +103,19 @@ internal sealed class MsixTable
 
     public void ReadPba(int offset, Span<byte> data)
     {
+        _sync.EnterWriteLock();
+        try
+        {
+            // Signals that reached a masked vector's eventfd directly are pending too.
+            for (int v = 0; v < VectorCount; v++)
+            {
+                if (IsMaskedForDelivery(v) && _msi.TakeSignalWhileMasked(v)) Interlocked.Or(ref _pending[v / 64], 1UL << (v % 64));
+            }
+        }
+        finally
+        {
+            _sync.ExitWriteLock();
+        }
         Span<byte> bytes = stackalloc byte[_pending.Length * 8];
         for (int i = 0; i < _pending.Length; i++)
         {
@@ -152,9 +165,13 @@ internal sealed class MsixTable
         _msi.Configure(vector, address, data, !_enabled || _functionMask || IsMaskedLocked(vector));
     }
 
+    private bool IsMaskedForDelivery(int vector) => !_enabled || _functionMask || IsMaskedLocked(vector);
+
     private void DeliverPendingLocked(int vector)
     {
         ulong bit = 1UL << (vector % 64);
+        // A signal that reached the eventfd directly while masked was delivered by the irqfd when
+        // ConfigureLocked assigned it again; one taken by a PBA read is in the pending bit.
         if (_enabled && !_functionMask && !IsMaskedLocked(vector) && (Interlocked.And(ref _pending[vector / 64], ~bit) & bit) != 0)
         {
             _msi.Signal(vector);

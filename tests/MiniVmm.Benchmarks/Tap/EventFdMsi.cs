@@ -23,5 +23,7 @@ public sealed class EventFdMsi : IMsiInterrupts, IDisposable
         Signals++;
     }
 
+    public bool TakeSignalWhileMasked(int vector) => false;
+
     public void Dispose() => _irq.Dispose();
 }

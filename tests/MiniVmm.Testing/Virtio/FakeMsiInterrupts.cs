@@ -19,4 +19,12 @@ public sealed class FakeMsiInterrupts : IMsiInterrupts
     }
 
     public int Count(int vector) { lock (Signals) { return Signals.Count(v => v == vector); } }
+
+    /// <summary>Vectors whose eventfd someone signalled directly while masked (as a vhost back end writes an irqfd).</summary>
+    public HashSet<int> SignalledBehindTheTransport { get; } = [];
+
+    public bool TakeSignalWhileMasked(int vector)
+    {
+        lock (Signals) return SignalledBehindTheTransport.Remove(vector);
+    }
 }

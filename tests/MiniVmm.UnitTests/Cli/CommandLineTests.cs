@@ -59,7 +59,7 @@ public sealed class CommandLineTests
         var r = Invoke("--help");
         Assert.Equal(0, r.Code);
         RootCommand root = MinivmmCommandLine.Build(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
-        string[] expected = ["run", "steer-test", "rss", "caps", "completion", "help"];
+        string[] expected = ["run", "steer-test", "rss", "caps", "vhost-user-net", "completion", "help"];
         Assert.Equal(expected.Order(), root.Subcommands.Select(c => c.Name).Order());
         foreach (string name in expected) Assert.Matches($"(?m)^  {name}\\b", r.Out);
         Assert.Equal(r, Invoke());        // bare minivmm prints the same list

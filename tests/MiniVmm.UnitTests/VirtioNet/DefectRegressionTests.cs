@@ -196,6 +196,8 @@ public class DefectRegressionTests
             lock (_masked) _masked[vector] = masked;
         }
 
+        public bool TakeSignalWhileMasked(int vector) => false;
+
         public void Signal(int vector)
         {
             ManualResetEventSlim? gate = _gate;

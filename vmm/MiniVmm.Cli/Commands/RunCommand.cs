@@ -6,6 +6,8 @@ using MiniVmm.Machine.Net;
 using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
 
+using MiniVmm.VhostUser.FrontEnd;
+
 namespace MiniVmm.Cli.Commands;
 
 /// <summary>minivmm run: validate every setting, build the machine, run it, return the guest's status.</summary>
@@ -50,6 +52,34 @@ public static class RunCommand
         return command;
     }
 
+    /// <summary>Puts the card `--net` describes on the machine; returns the exit status when it cannot.</summary>
+    private static int? AttachNic(Machine.Machine machine, NetworkOptions net, CliConsole console)
+    {
+        try
+        {
+            if (net.VhostUserPath is string path)
+            {
+                VhostUserNetAttachment nic = VhostUserNetAttachment.Create(machine, net, line => console.Error.WriteLine($"minivmm: {line}"));
+                console.Error.WriteLine($"minivmm: net0: vhost-user {path}, {nic.Device.Pairs.Count} queue pairs; "
+                    + (nic.FrontEnd.BackendServesControlQueue ? "the back end serves the control queue" : "the VMM answers the control queue (MQ only)"));
+            }
+            else
+            {
+                VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net);
+                console.Error.WriteLine($"minivmm: net0: tap {nic.Tap.Name}, {nic.Tap.Queues.Count} queue pairs; {nic.Steering.LogLine}");
+            }
+            return null;
+        }
+        catch (Exception e) when (e is TapException or SteeringUnavailableException or VhostBackendException)
+        {
+            return ExitCodes.Usage(console.Error, e.Message); // bad input: the TAP, the back end or the steering asked for is not there
+        }
+        catch (Exception e)
+        {
+            return ExitCodes.Failure(console.Error, $"cannot create the network card: {e.Message}");
+        }
+    }
+
     private static int Execute(RunSettings settings, CliConsole console)
     {
         MachineLog.DebugEnabled = settings.Debug;
@@ -64,6 +94,8 @@ public static class RunCommand
                 CommandLine = settings.CommandLine,
                 CpuCount = settings.CpuCount,
                 MemoryBytes = settings.MemoryBytes,
+                // A vhost-user back end maps guest RAM itself: it must be a shared memfd.
+                SharedMemory = settings.Net?.VhostUserPath is not null,
             });
         }
         catch (BootImageException e)
@@ -77,25 +109,9 @@ public static class RunCommand
 
         using (machine)
         {
-            if (settings.Net is NetworkOptions net)
+            if (settings.Net is NetworkOptions net && AttachNic(machine, net, console) is int failed)
             {
-                try
-                {
-                    VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net);
-                    console.Error.WriteLine($"minivmm: net0: tap {nic.Tap.Name}, {nic.Tap.Queues.Count} queue pairs; {nic.Steering.LogLine}");
-                }
-                catch (TapException e)
-                {
-                    return ExitCodes.Usage(console.Error, e.Message);
-                }
-                catch (SteeringUnavailableException e)
-                {
-                    return ExitCodes.Usage(console.Error, e.Message); // the user asked for a back end this host cannot give
-                }
-                catch (Exception e)
-                {
-                    return ExitCodes.Failure(console.Error, $"cannot create the network card: {e.Message}");
-                }
+                return failed;
             }
             int status;
             try

@@ -1,7 +1,6 @@
 using MiniVmm.HostNet;
 using System.Globalization;
 using MiniVmm.HostNet.Steering;
-using MiniVmm.Machine.Net;
 using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.Cli.Configuration;
@@ -16,6 +15,9 @@ public static class NetOptionParser
     public static readonly NetKey[] Keys =
     [
         new("tap", "NAME", "TAP interface (created and removed at exit if absent)", (o, _, v) => o with { TapName = ValidTapName(v) }),
+        new("vhost-user", "PATH", "or: the socket of a vhost-user back end (minivmm vhost-user-net, DPDK, ...) that owns the TAP and the data path", (o, part, v) => o with { VhostUserPath = ValidSocket(part, v) }),
+        new("reconnect", "SECONDS", "with vhost-user: keep the guest's device and reconnect for up to SECONDS when the back end goes away (default: do not)",
+            (o, part, v) => o with { Reconnect = ParseSeconds(part, v) }),
         new("fds", "3,4,5,6", "or: already-open TAP queue fds from a privileged parent", (o, part, v) => o with { Fds = [.. o.Fds ?? [], .. ParseFds(part, v)] }, Repeatable: true),
         new("queues", "N", $"queue pairs, 1 to {VirtioNetOptions.MaxQueuePairsLimit} (default: one per vCPU)", (o, _, v) => o with { Queues = ParseQueues(v) }),
         new("mac", "MAC", "default 52:54:00:12:34:56", (o, part, v) => o with { Mac = ParseMac(part, v) }),
@@ -45,8 +47,13 @@ public static class NetOptionParser
             if (!seen.Add(name) && !key.Repeatable) throw Bad(part, "given twice");
             options = key.Apply(options, part, value);
         }
-        if (options.TapName is null && options.Fds is not { Count: > 0 }) throw new UsageException($"--net {spec}: needs tap=NAME or fds=LIST");
-        if (options.TapName is not null && options.Fds is { Count: > 0 }) throw new UsageException($"--net {spec}: give tap=NAME or fds=LIST, not both");
+        int backEnds = (options.TapName is null ? 0 : 1) + (options.Fds is { Count: > 0 } ? 1 : 0) + (options.VhostUserPath is null ? 0 : 1);
+        if (backEnds == 0) throw new UsageException($"--net {spec}: needs tap=NAME, fds=LIST or vhost-user=PATH");
+        if (backEnds > 1) throw new UsageException($"--net {spec}: give one of tap=NAME, fds=LIST and vhost-user=PATH");
+        if (options.VhostUserPath is not null && seen.FirstOrDefault(k => k is "rss" or "hash-report" or "steering") is string backEndKey)
+            throw new UsageException($"--net {spec}: {backEndKey}= is the vhost-user back end's to decide (give it to minivmm vhost-user-net)");
+        if (options.VhostUserPath is null && seen.Contains("reconnect"))
+            throw new UsageException($"--net {spec}: reconnect= needs vhost-user=PATH");
         if (options.Fds is { Count: > VirtioNetOptions.MaxQueuePairsLimit } many)
             throw new UsageException($"--net {spec}: {many.Count} fds; a device has at most {VirtioNetOptions.MaxQueuePairsLimit} queue pairs");
         if (options.Fds is { Count: > 0 } fds && options.Queues is int q && q != fds.Count)
@@ -65,6 +72,20 @@ public static class NetOptionParser
             else parts.Add(raw);
         }
         return string.Join(',', parts);
+    }
+
+    private static string ValidSocket(string part, string path)
+    {
+        // sun_path holds 108 bytes with the NUL.
+        if (path.Length is 0 or > 107) throw Bad(part, "a socket path is 1 to 107 bytes");
+        return path;
+    }
+
+    private static TimeSpan ParseSeconds(string part, string value)
+    {
+        if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds) || seconds is < 1 or > 3600)
+            throw Bad(part, "seconds, 1 to 3600");
+        return TimeSpan.FromSeconds(seconds);
     }
 
     private static string ValidTapName(string name)

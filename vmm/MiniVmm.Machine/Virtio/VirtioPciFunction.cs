@@ -19,6 +19,7 @@ public sealed class VirtioPciFunction : IDisposable
     private readonly IReadOnlyList<EventFd> _kicks;
     private readonly List<(EventFd Kick, GuestAddress Address)> _registered = [];
     private readonly object _lock = new();
+    private readonly KvmMsiInterrupts _msi;
     private bool _disposed;
 
     /// <param name="kicks">One eventfd per queue of <paramref name="device"/>, the device's kick fds.</param>
@@ -28,8 +29,8 @@ public sealed class VirtioPciFunction : IDisposable
         if (kicks.Count != device.Queues.Count) throw new ArgumentException($"{kicks.Count} kick eventfds for {device.Queues.Count} queues");
         _vm = machine.Vm;
         _kicks = kicks;
-        var msi = new KvmMsiInterrupts(machine.CreateMsiRouting(device.Queues.Count + 1));
-        Transport = new VirtioPciTransport(device, msi, machine.Memory, barAddress);
+        _msi = new KvmMsiInterrupts(machine.CreateMsiRouting(device.Queues.Count + 1));
+        Transport = new VirtioPciTransport(device, _msi, machine.Memory, barAddress);
         Transport.NeedsReset += failure => Console.Error.WriteLine($"minivmm: {name}: device needs reset: {failure}");
         Transport.BarsChanged += RegisterIoEventFds;
         RegisterIoEventFds();
@@ -37,6 +38,12 @@ public sealed class VirtioPciFunction : IDisposable
     }
 
     public VirtioPciTransport Transport { get; }
+
+    /// <summary>
+    /// The irqfd eventfd of MSI-X vector <paramref name="vector"/> (null for NO_VECTOR or one the table
+    /// does not have): given to a vhost back end as a queue's call fd, the VMM is off the interrupt path.
+    /// </summary>
+    public FileDescriptor? CallFdOf(int vector) => (uint)vector < (uint)(Transport.QueueCount + 1) ? _msi.EventOf(vector).Handle : null;
 
     /// <summary>
     /// One ioeventfd per queue at its notify address (§4.1.4.4: a distinct address per queue, so no
