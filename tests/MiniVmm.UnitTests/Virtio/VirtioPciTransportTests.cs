@@ -195,6 +195,24 @@ public class VirtioPciTransportTests
     }
 
     [Fact]
+    public void A_signal_a_vhost_back_end_sent_to_a_masked_vector_shows_in_the_pba_and_is_delivered_at_unmask()
+    {
+        var rig = new NetTestRig();
+        rig.Start(NetTestRig.BaseFeatures());
+        ulong table = rig.Transport.ReadConfig(rig.Driver.MsixCap + 4, 4) & ~7u;
+        rig.Driver.WriteMsixEntry(table, 3, 0xFEE0_0000, 0x43, masked: true);
+        // The back end wrote the vector's irqfd directly: the transport never saw a SignalQueue.
+        rig.Msi.SignalledBehindTheTransport.Add(3);
+        Span<byte> pba = stackalloc byte[8];
+        rig.Transport.ReadBar(0, 0x5000, pba);
+        // PCI 3.0 §6.8.3.5: while the vector is masked its message is pending, visible in the PBA.
+        Assert.Equal(1 << 3, pba[0] & (1 << 3));
+        rig.Driver.WriteMsixEntry(table, 3, 0xFEE0_0000, 0x43, masked: false);
+        Assert.Equal(1, rig.Msi.Count(3));
+        Assert.False(rig.Transport.IsMsixPending(3));
+    }
+
+    [Fact]
     public void QueueWithNoVector_SetsIsrButSignalsNothing()
     {
         var rig = new NetTestRig();
