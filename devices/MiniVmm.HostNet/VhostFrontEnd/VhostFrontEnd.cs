@@ -15,12 +15,17 @@ namespace MiniVmm.HostNet.VhostFrontEnd;
 /// and its vector's irqfd as call fd, so the VMM is off the data path. A back end that serves the
 /// control queue (CTRL_VQ with RSS or HASH_REPORT) gets it too; otherwise the VMM answers it for MQ
 /// only, as QEMU does, turning VQ_PAIRS_SET into ring enables. A guest reset stops every ring
-/// (GET_VRING_BASE); a back end that goes away takes the link down.
+/// (GET_VRING_BASE). A back end that goes away takes the link down; given a way to reconnect, the
+/// front end keeps trying for a while, then restores the rings on the new back end (features, memory,
+/// each ring resumed from its used index in guest memory) and brings the link up: the guest keeps its
+/// device. Without one, or when the time runs out, <see cref="BackendLost"/> says so.
 /// </summary>
 public sealed class VhostFrontEnd : INetDeviceHost, IDisposable
 {
     private readonly object _lock = new();
-    private readonly IVhostBackend _backend;
+    private IVhostBackend _backend;
+    private ulong _negotiated;
+    private Thread? _reconnecting;
     private readonly Action<string> _log;
     private readonly bool[] _started;
     private readonly EventFd _noVector = new();
@@ -62,6 +67,15 @@ public sealed class VhostFrontEnd : INetDeviceHost, IDisposable
     /// <summary>True when the control queue goes to the back end with the data rings.</summary>
     public bool BackendServesControlQueue { get; }
 
+    /// <summary>How to reach the back end again after it went away, and for how long to try; null: do not.</summary>
+    public (Func<IVhostBackend> Connect, TimeSpan Patience)? Reconnect { get; init; }
+
+    /// <summary>Raised (once) when the back end went away for good: the machine decides what that means.</summary>
+    public event Action<string>? BackendLost;
+
+    /// <summary>Reconnections that restored the rings (diagnostics and tests).</summary>
+    public int Reconnections { get; private set; }
+
     /// <summary>
     /// Guest memory (for the control queue the VMM answers), its regions as the back end maps them,
     /// one kick eventfd per queue, and the irqfd eventfd of each MSI-X vector (null: none).
@@ -82,6 +96,7 @@ public sealed class VhostFrontEnd : INetDeviceHost, IDisposable
     {
         lock (_lock)
         {
+            _negotiated = negotiatedFeatures;
             try
             {
                 _backend.SetFeatures(negotiatedFeatures & _backend.Features);
@@ -144,12 +159,15 @@ public sealed class VhostFrontEnd : INetDeviceHost, IDisposable
 
     public void Dispose()
     {
+        Thread? reconnecting;
         lock (_lock)
         {
             if (_disposed) return;
             _disposed = true;
             StopRings();
+            reconnecting = _reconnecting;
         }
+        reconnecting?.Join();
         _backend.ConfigChanged -= OnBackendConfigChanged;
         _backend.Disconnected -= OnBackendGone;
         _backend.Dispose();
@@ -218,6 +236,93 @@ public sealed class VhostFrontEnd : INetDeviceHost, IDisposable
     {
         _log($"{Name}: {_backend.Name} went away: link down");
         Device.SetLinkUp(false);
+        if (Reconnect is not { } reconnect)
+        {
+            BackendLost?.Invoke($"{Name}: the vhost-user back end went away ({_backend.Name})");
+            return;
+        }
+        lock (_lock)
+        {
+            if (_disposed || _reconnecting is not null) return;
+            _reconnecting = new Thread(() => Reestablish(reconnect.Connect, reconnect.Patience)) { Name = $"{Name}-reconnect", IsBackground = true };
+            _reconnecting.Start();
+        }
+    }
+
+    /// <summary>Tries to reach a back end again once a second until <paramref name="patience"/> runs out.</summary>
+    private void Reestablish(Func<IVhostBackend> connect, TimeSpan patience)
+    {
+        long deadline = Environment.TickCount64 + (long)patience.TotalMilliseconds;
+        string why = "no attempt";
+        while (Environment.TickCount64 < deadline)
+        {
+            lock (_lock)
+            {
+                if (_disposed) return;
+            }
+            try
+            {
+                IVhostBackend next = connect();
+                if (TryRestore(next, out why))
+                {
+                    _log($"{Name}: reconnected to {next.Name}, rings restored: link up");
+                    Device.SetLinkUp(true);
+                    return;
+                }
+                next.Dispose();
+            }
+            catch (VhostBackendException e)
+            {
+                why = e.Message;
+            }
+            Thread.Sleep(1000); // the back end is not there yet: try again in a second
+        }
+        lock (_lock) _reconnecting = null;
+        BackendLost?.Invoke($"{Name}: the vhost-user back end did not come back within {patience.TotalSeconds:0} s ({why})");
+    }
+
+    /// <summary>Puts <paramref name="next"/> in the old back end's place with the device's rings; false (and why) when it cannot serve them.</summary>
+    private bool TryRestore(IVhostBackend next, out string why)
+    {
+        lock (_lock)
+        {
+            ulong wanted = _negotiated & _backend.Features;
+            if ((next.Features & wanted) != wanted)
+            {
+                why = $"{next.Name} offers 0x{next.Features:x}, the device runs with 0x{wanted:x}";
+                return false;
+            }
+            IVhostBackend old = _backend;
+            old.ConfigChanged -= OnBackendConfigChanged;
+            old.Disconnected -= OnBackendGone;
+            old.Dispose();
+            _backend = next;
+            next.ConfigChanged += OnBackendConfigChanged;
+            next.Disconnected += OnBackendGone;
+            _control?.Dispose();
+            _control = null;
+            Array.Clear(_started);
+            Reconnections++;
+            _reconnecting = null;
+            if (Device.IsActive && _memory is not null)
+            {
+                // The old back end never answered GET_VRING_BASE: a net device has used everything it took,
+                // or dropped it, so each ring resumes at its used index (what QEMU does on reconnect).
+                foreach (SplitQueue queue in Device.Queues)
+                {
+                    if (queue.IsEnabled)
+                    {
+                        ushort used = queue.ReadUsedIndex(_memory);
+                        queue.SetBase(used, used);
+                    }
+                }
+                next.SetFeatures(wanted);
+                next.SetMemoryTable(_regions);
+                if (_busMaster) StartRings();
+            }
+            why = "";
+            return true;
+        }
     }
 
     /// <summary>VIRTIO_NET_S_LINK_UP in the status field (byte 6) of struct virtio_net_config.</summary>

@@ -49,11 +49,17 @@ public sealed class VhostUserNetAttachment : IDisposable
     public static VhostUserNetAttachment Create(Machine machine, NetworkOptions options, Action<string> log)
     {
         if (machine.SharedRegions is null) throw new InvalidOperationException("a vhost-user NIC needs the machine's RAM shared (MachineOptions.SharedMemory)");
-        VhostUserBackend backend = VhostUserBackend.Connect(options.VhostUserPath!);
+        string path = options.VhostUserPath!;
+        VhostUserBackend backend = VhostUserBackend.Connect(path);
         VhostFrontEnd? frontEnd = null;
         try
         {
-            frontEnd = new VhostFrontEnd("net0", backend, options.Mac, options.Queues, log);
+            frontEnd = new VhostFrontEnd("net0", backend, options.Mac, options.Queues, log)
+            {
+                Reconnect = options.Reconnect is TimeSpan patience ? (() => VhostUserBackend.Connect(path), patience) : null,
+            };
+            // Without reconnect=, or when the back end does not come back in time, the VM ends (status 1, one line).
+            frontEnd.BackendLost += reason => machine.Stop.Fail(reason);
             var attachment = new VhostUserNetAttachment(machine, frontEnd);
             machine.Own(attachment);
             return attachment;
