@@ -21,6 +21,7 @@ public static class SteerTestCommand
                 "minivmm steer-test -q 8 --steering software --json",
                 "minivmm steer-test --table 0,0,1,1 --table2 1,1,0,0 --queues 2   # switch tables at run time",
                 "minivmm steer-test --replay traffic.pcapng -q 4    # your own traffic, per queue expected vs received",
+                "minivmm steer-test --vhost-user -q 4               # the probe's NIC over vhost-user, the TAP in a vhost-user-net back end",
             ],
             """
             Creates a TAP with N queues, boots the probe guest on MiniVmm's virtio-net, sends a flow set
@@ -32,7 +33,7 @@ public static class SteerTestCommand
             """)
         {
             o.Queues, o.Frames, o.Steering.Option, o.HashReport.Option, o.Key, o.Types.Option, o.Table, o.Unclassified, o.Table2, o.Key2,
-            o.Tap, o.Probe, o.Timeout, o.Replay, o.Json,
+            o.Tap, o.Probe, o.Timeout, o.Replay, o.VhostUser, o.Json,
         };
         command.SetAction(parse => Execute(console, new SteerTestOptions
         {
@@ -50,6 +51,7 @@ public static class SteerTestCommand
             ProbePath = parse.GivenValue(o.Probe),
             TimeoutSeconds = parse.GetValue(o.Timeout),
             Json = parse.GetValue(o.Json),
+            VhostUser = parse.GetValue(o.VhostUser),
         }, parse.GivenValue(o.Replay)));
         return command;
     }
@@ -120,5 +122,7 @@ public static class SteerTestCommand
         public readonly Option<string?> Replay = Declare.Value<string?>("--replay", "FILE",
             "send a capture's IPv4/IPv6 frames (pcap or pcapng, Ethernet) instead of the built-in flow set; others are skipped and counted", t => t);
         public readonly Option<bool> Json = Declare.Flag("--json", "one JSON object: frames, mismatches, per-queue counts, back end and why", "-j");
+        public readonly Option<bool> VhostUser = Declare.Flag("--vhost-user",
+            "the probe's NIC over vhost-user (`run --net vhost-user=`), with the TAP and the steering in a vhost-user-net back end");
     }
 }

@@ -6,7 +6,6 @@ using MiniVmm.HostNet.Steering;
 using MiniVmm.HostNet.VhostUser;
 using MiniVmm.Native;
 using MiniVmm.Native.Signals;
-using MiniVmm.VhostUser;
 
 namespace MiniVmm.Cli.Commands;
 
@@ -74,36 +73,26 @@ public static class VhostUserNetCommand
 
     private static int Serve(string path, NetworkOptions net, int mode, CliConsole console)
     {
-        void Log(string line) => console.Error.WriteLine($"minivmm: {line}");
         using var signals = new TerminationSignals();
-        TapNetBackend backend;
+        VhostUserNetServer server;
         try
         {
-            backend = TapNetBackend.Open(net, defaultPairs: 1);
+            server = VhostUserNetServer.Start(net, path, line => console.Error.WriteLine($"minivmm: {line}"), mode);
         }
         catch (Exception e) when (e is TapException or SteeringUnavailableException)
         {
             return ExitCodes.Usage(console.Error, e.Message);
         }
-        catch (Exception e)
-        {
-            return ExitCodes.Failure(console.Error, $"cannot open the network back end: {e.Message}");
-        }
-        using var runtime = new NetDeviceRuntime("net0", backend.DeviceOptions(net), backend, Log);
-        Log($"net0: tap {backend.Tap.Name}, {backend.QueuePairs} queue pairs; {backend.Choice.LogLine}");
-        var device = new VhostUserNetDevice(runtime, Log);
-        VhostUserListener listener;
-        try
-        {
-            listener = VhostUserListener.Start(path, device, Log, mode);
-        }
         catch (SyscallException e)
         {
             return ExitCodes.Usage(console.Error, $"--socket {path}: {e.Message}");
         }
-        using (listener)
+        catch (Exception e)
         {
-            Log($"vhost-user-net: listening on {path}");
+            return ExitCodes.Failure(console.Error, $"cannot start the back end: {e.Message}");
+        }
+        using (server)
+        {
             return 128 + signals.Wait();
         }
     }

@@ -27,6 +27,9 @@ public sealed record SteerTestOptions
     public CaptureReplay? Replay { get; init; }
     public bool Json { get; init; }
 
+    /// <summary>Run the probe's NIC over vhost-user, with the TAP and steering in a vhost-user-net back end.</summary>
+    public bool VhostUser { get; init; }
+
     public bool SecondPhase => Table2 is not null || Key2 is not null;
 
     /// <summary>The configuration of phase 1: the given table, or 128 entries spread over the queues.</summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using MiniVmm.HostNet;
+using MiniVmm.HostNet.VhostUser;
+using MiniVmm.Virtio.Net;
 using MiniVmm.Machine;
 using MiniVmm.Machine.Net;
 using MiniVmm.Rss.Packets;
@@ -42,6 +44,19 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         var expected = expected1.Concat(Expect(phase2, options.Phase2)).ToList();
 
         string tapName = options.TapName ?? $"mvst{Environment.ProcessId % 100000}";
+        var net = new NetworkOptions
+        {
+            TapName = tapName,
+            Queues = options.Queues,
+            HashReport = options.HashReport,
+            Steering = options.Steering,
+        };
+        // --vhost-user: the TAP and the steering live in a vhost-user back end (the vhost-user-net
+        // command's classes, in this process) and the VM reaches it over a real socket, as `run` does.
+        string socket = Path.Combine(Path.GetTempPath(), $"minivmm-steer-{Environment.ProcessId}.sock");
+        using VhostUserNetServer? server = options.VhostUser
+            ? VhostUserNetServer.Start(net, socket, line => { if (line.Contains("failed") || line.Contains("refused")) log.WriteLine($"steer-test: back end: {line}"); })
+            : null;
         using Machine.Machine machine = Machine.Machine.Create(new MachineOptions
         {
             KernelPath = options.ProbePath ?? DefaultProbePath(),
@@ -50,27 +65,33 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
             MemoryBytes = 256UL << 20,
             SerialOutput = new SerialLineStream(Accept),
             ForwardStdin = false,
+            SharedMemory = server is not null,
         });
-        VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, new NetworkOptions
+        TapNetBackend backend;
+        VirtioNetDevice dataPath;
+        if (server is not null)
         {
-            TapName = tapName,
-            Queues = options.Queues,
-            HashReport = options.HashReport,
-            Steering = options.Steering,
-        });
-        Tap = nic.Tap;
-        BackendName = MiniVmm.HostNet.Steering.SteeringSelector.Name(nic.Steering.Kind);
-        BackendReason = nic.Steering.LogLine;
-        DisableIPv6(nic.Tap.Name); // keeps the host's own router solicitations off the guest's queues
+            VhostUserNetAttachment.Create(machine, new NetworkOptions { VhostUserPath = socket, Queues = options.Queues }, line => log.WriteLine($"steer-test: {line}"));
+            (backend, dataPath) = (server.Backend, server.Runtime.Device);
+        }
+        else
+        {
+            VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net);
+            (backend, dataPath) = (nic.Backend, nic.Device);
+        }
+        Tap = backend.Tap;
+        BackendName = MiniVmm.HostNet.Steering.SteeringSelector.Name(backend.Choice.Kind);
+        BackendReason = backend.Choice.LogLine;
+        DisableIPv6(backend.Tap.Name); // keeps the host's own router solicitations off the guest's queues
 
         int status = 0;
         var vm = new Thread(() => status = machine.Run()) { Name = "steer-test-vm", IsBackground = true };
         vm.Start();
         var deadline = DateTime.UtcNow.AddSeconds(options.TimeoutSeconds);
-        using (PacketInjector injector = PacketInjector.Open(nic.Tap.Name))
+        using (PacketInjector injector = PacketInjector.Open(backend.Tap.Name))
         {
-            if (WaitForReady(1, machine, deadline)) Send(injector, nic, phase1, "phase 1", deadline);
-            if (phase2.Count > 0 && WaitForReady(2, machine, deadline)) Send(injector, nic, phase2, "phase 2", deadline);
+            if (WaitForReady(1, machine, deadline)) Send(injector, dataPath, phase1, "phase 1", deadline);
+            if (phase2.Count > 0 && WaitForReady(2, machine, deadline)) Send(injector, dataPath, phase2, "phase 2", deadline);
         }
         if (!vm.Join(Remaining(deadline)))
         {
@@ -150,7 +171,7 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
     /// <summary>Frames allowed between the host and the guest's RX rings: below a TAP queue's 1000-packet ring and the probe's 256 buffers per queue.</summary>
     private const int InFlightWindow = 200;
 
-    private void Send(PacketInjector injector, VirtioNetAttachment nic, IReadOnlyList<SteeringFlow> flows, string phase, DateTime deadline)
+    private void Send(PacketInjector injector, VirtioNetDevice nic, IReadOnlyList<SteeringFlow> flows, string phase, DateTime deadline)
     {
         int step = Math.Max(1, flows.Count / 10);
         ulong delivered0 = Delivered(nic);
@@ -165,10 +186,11 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         }
     }
 
-    private static ulong Delivered(VirtioNetAttachment nic)
+    /// <summary>Frames the device that carries the data path (ours in-process, or the back end's) put in the guest's rings.</summary>
+    private static ulong Delivered(VirtioNetDevice device)
     {
         ulong sum = 0;
-        foreach (var pair in nic.Device.Pairs) sum += pair.Counters.RxPackets;
+        foreach (var pair in device.Pairs) sum += pair.Counters.RxPackets;
         return sum;
     }
 
