@@ -90,7 +90,7 @@ public sealed unsafe class PacketSocket : IDisposable
             if (left == 0) return 0;
             var pfd = new pollfd { fd = Handle.Fd, events = (short)LibC.POLLIN };
             // Safe: one local pollfd.
-            LibC.poll(&pfd, 1, left);
+            Poll.Wait(&pfd, 1, left, "poll AF_PACKET");
         }
     }
 

@@ -63,12 +63,7 @@ public sealed unsafe class UnixListeningSocket : IDisposable
             fds[0] = new pollfd { fd = Handle.Fd, events = (short)LibC.POLLIN };
             fds[1] = new pollfd { fd = _cancel.Fd, events = (short)LibC.POLLIN };
             // Safe: two local pollfds.
-            int n = LibC.poll(fds, 2, -1);
-            if (n < 0)
-            {
-                if (LibC.errno == Errno.EINTR) continue;
-                throw SyscallException.FromErrno("poll accept");
-            }
+            Poll.Wait(fds, 2, -1, "poll accept");
             if ((fds[1].revents & (short)LibC.POLLIN) != 0) return null;
             if ((fds[0].revents & (short)LibC.POLLIN) == 0) continue;
             int fd = LibC.accept4(Handle.Fd, null, null, UnixSocketAbi.SOCK_CLOEXEC);

@@ -150,17 +150,9 @@ public sealed unsafe class UnixStreamSocket : IDisposable
     /// <summary>Waits up to <paramref name="timeout"/> for bytes or end of stream to read; false on timeout.</summary>
     public bool WaitReadable(TimeSpan timeout)
     {
-        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (true)
-        {
-            var pfd = new pollfd { fd = Handle.Fd, events = (short)LibC.POLLIN };
-            int left = (int)Math.Max(0, deadline - Environment.TickCount64);
-            // Safe: one local pollfd.
-            int n = LibC.poll(&pfd, 1, left);
-            if (n > 0) return true;
-            if (n == 0) return false;
-            if (LibC.errno != Errno.EINTR) throw SyscallException.FromErrno("poll");
-        }
+        var pfd = new pollfd { fd = Handle.Fd, events = (short)LibC.POLLIN };
+        // Safe: one local pollfd.
+        return Poll.Wait(&pfd, 1, (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds), "poll") > 0;
     }
 
     /// <summary>shutdown(SHUT_RDWR): a receive blocked in another thread returns end of stream.</summary>
