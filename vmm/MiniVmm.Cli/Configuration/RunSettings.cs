@@ -8,4 +8,5 @@ public sealed record RunSettings(
     int CpuCount,
     ulong MemoryBytes,
     bool Debug,
-    MiniVmm.Machine.Net.NetworkOptions? Net = null);
+    MiniVmm.Machine.Net.NetworkOptions? Net = null,
+    string? ApiSocketPath = null);
