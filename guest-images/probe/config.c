@@ -189,6 +189,7 @@ static void option(const char *k, size_t klen, const char *v, const char *end)
 		else if (eq(v, (size_t)(end - v), "live")) cfg.print_after = false;
 		else bad("expected after or live");
 	}
+	else if (IS("links")) cfg.links = (unsigned)whole_number(v, end, 64);
 	else if (IS("records")) {
 		cfg.records = (unsigned)whole_number(v, end, 1u << 22);
 		if (!cfg.records)

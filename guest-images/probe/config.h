@@ -41,6 +41,7 @@ struct config {
 	unsigned fault;              /* fault=6|13|14: raise that exception in ring 3 (tests the trap path) */
 	bool print_after;            /* rx lines after the phase, not per frame */
 	unsigned records;            /* rx lines held before a forced flush */
+	unsigned links;              /* configuration changes to wait for and report after receiving */
 };
 
 extern struct config cfg;
