@@ -14,8 +14,6 @@ public sealed class ControlRequestHandler(NetDeviceRuntime runtime, Action<strin
 {
     private readonly Lock _lock = new();
 
-    public NetDeviceRuntime Runtime => runtime;
-
     /// <summary>Writes one line to the log the socket was started with.</summary>
     public void Log(string line) => log(line);
 

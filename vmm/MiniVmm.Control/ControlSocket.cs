@@ -6,8 +6,8 @@ namespace MiniVmm.Control;
 
 /// <summary>
 /// The control socket of a running NIC (docs/CONTROL.md): a Unix stream socket, mode 0600, that
-/// answers one JSON request per line. <see cref="Listen"/> creates it before anything else is set
-/// up, so a bad path fails before the VM exists; <see cref="Start"/> serves a
+/// answers one JSON request per line. <see cref="Listen"/> creates it (run calls it before anything
+/// else, so a bad path fails before the VM exists); <see cref="Start"/> serves a
 /// <see cref="NetDeviceRuntime"/> on an accept thread ("api-accept") and one thread per client
 /// ("api-client"), at most <see cref="MaxClients"/> at once, so no client ever holds up a vCPU or a
 /// queue worker. Dispose stops every thread and removes the socket file.
@@ -28,15 +28,16 @@ public sealed class ControlSocket : IDisposable
     private Action<string> _log = _ => { };
     private bool _disposed;
 
-    private ControlSocket(UnixListeningSocket listener)
+    private ControlSocket(UnixListeningSocket listener, TimeSpan idleTimeout)
     {
         _listener = listener;
+        IdleTimeout = idleTimeout;
     }
 
     public string Path => _listener.Path;
 
     /// <summary>How long a client may stay without sending a complete request.</summary>
-    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+    public TimeSpan IdleTimeout { get; }
 
     /// <summary>
     /// Creates the socket at <paramref name="path"/>. A socket file nobody listens on (left by a VMM
@@ -48,10 +49,7 @@ public sealed class ControlSocket : IDisposable
         RemoveStaleSocket(path);
         try
         {
-            return new ControlSocket(UnixListeningSocket.Listen(path, mode: 0x180 /* 0600 */, backlog: MaxClients))
-            {
-                IdleTimeout = idleTimeout ?? DefaultIdleTimeout,
-            };
+            return new ControlSocket(UnixListeningSocket.Listen(path, mode: 0x180 /* 0600 */, backlog: MaxClients), idleTimeout ?? DefaultIdleTimeout);
         }
         catch (SyscallException e)
         {

@@ -54,7 +54,7 @@ public static class CtlCommand
     private static DocumentedCommand Request(CliConsole console, Argument<string> path, Option<bool> json, string name, string description,
         Func<ParseResult, ControlRequest> request, string example)
     {
-        var command = new DocumentedCommand(name, description, [example]) { ErrorPrefix = "minivmm" };
+        var command = new DocumentedCommand(name, description, [example]);
         command.SetAction(parse => Execute(console, parse.GetValue(path)!, request(parse), parse.GetValue(json)));
         return command;
     }
