@@ -105,6 +105,9 @@ public sealed class CtlSocketTests : IDisposable
         _rig.Tx(0).AddChain((_rig.Driver.Allocate(12 + 100), 12 + 100, false)); // virtio_net_hdr_v1 + a 100-byte frame
         _rig.Driver.Notify(1);
         Assert.True(RuntimeTestRig.WaitFor(() => _rig.Rx(1).UsedIdx == 2 && _rig.Tx(0).UsedIdx == 1), "the workers did not move the packets");
+        // A worker counts a notification, then signals it: wait until the last signal is out.
+        Assert.True(RuntimeTestRig.WaitFor(() => _rig.Msi.Count(1) == 1 && (ulong)_rig.Msi.Count(2) == _rig.Device.Pairs[1].Counters.RxNotifications),
+            "the notifications were not signalled");
 
         CountersInfo counters = Ask(ControlRequest.Counters).Counters!;
         Assert.Equal([0, 1], counters.Pairs.Select(p => p.Pair));
@@ -112,6 +115,11 @@ public sealed class CtlSocketTests : IDisposable
         Assert.Equal((0UL, 0UL, 1UL, 100UL), (p0.Rx.Packets, p0.Rx.Bytes, p0.Tx.Packets, p0.Tx.Bytes));
         Assert.Equal((2UL, 150UL, 0UL, 0UL), (p1.Rx.Packets, p1.Rx.Bytes, p1.Tx.Packets, p1.Tx.Bytes));
         Assert.Equal(0UL, p1.Rx.Dropped);
+        // Notifications are the interrupts sent: what the (fake) MSI-X saw on each queue's vector (= its index here).
+        Assert.Equal((ulong)_rig.Msi.Count(1), p0.Tx.Notifications);
+        Assert.Equal(1UL, p0.Tx.Notifications);
+        Assert.InRange(p1.Rx.Notifications, 1UL, 2UL); // one per batch: the two frames may come in one
+        Assert.Equal((ulong)_rig.Msi.Count(2), p1.Rx.Notifications);
 
         // A frame with a partial checksum the driver did not negotiate is dropped, under its reason (§5.1.6.4.1).
         _rig.Backend.Ports[1].Inject(new byte[60], flags: 1);
