@@ -1,3 +1,4 @@
+using MiniVmm.HostNet.Steering;
 using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.HostNet;
@@ -11,6 +12,9 @@ public interface INetBackend : IDisposable
 {
     /// <summary>Queue pairs the back end has ports for.</summary>
     int QueuePairs { get; }
+
+    /// <summary>Which steering back end steers and the one log line that says why; null for a back end without one (fakes).</summary>
+    SteeringChoice? Choice { get; }
 
     IPairPort PortOf(int pair);
 

@@ -46,4 +46,11 @@ public sealed class NetQueuePairCounters
 
     /// <summary>Packets the back end refused (EINVAL for a malformed vnet header, ENOMEM, EIO while the interface goes away).</summary>
     public ulong TxDroppedBackend { get; internal set; }
+
+    /// <summary>
+    /// A copy no worker writes, for readers on other threads (the control socket): each counter is
+    /// read once, and a 64-bit read is atomic on the 64-bit runtimes MiniVmm runs on, so no value is
+    /// torn; counters may be up to one batch apart from each other.
+    /// </summary>
+    public NetQueuePairCounters Snapshot() => (NetQueuePairCounters)MemberwiseClone();
 }

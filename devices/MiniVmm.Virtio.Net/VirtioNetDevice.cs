@@ -25,6 +25,9 @@ public sealed class VirtioNetDevice : IVirtioDevice
     private readonly INetDeviceHost _host;
     private IVirtioInterrupts? _interrupts;
     private SteeringState _steering = SteeringState.Initial;
+    private readonly Lock _failureLock = new();
+    private VirtioFailure? _lastFailure;
+    private bool _needsReset;
     private volatile bool _active;
     private volatile bool _linkUp = true;
     private ulong _features;
@@ -71,6 +74,21 @@ public sealed class VirtioNetDevice : IVirtioDevice
     public SteeringState Steering => Volatile.Read(ref _steering);
 
     public bool LinkUp => _linkUp;
+
+    /// <summary>
+    /// True from a failure the transport reported (<see cref="Halt"/>) until the driver resets the
+    /// device: virtio-pci's DEVICE_NEEDS_RESET (§2.1.2).
+    /// </summary>
+    public bool NeedsReset
+    {
+        get { lock (_failureLock) return _needsReset; }
+    }
+
+    /// <summary>Why the device last needed a reset, or null if it never did; kept after the reset, for reports.</summary>
+    public VirtioFailure? LastFailure
+    {
+        get { lock (_failureLock) return _lastFailure; }
+    }
 
     /// <summary>The control queue's index: 2N, N = max pairs once MQ or RSS is negotiated, else 2 (§5.1.2).</summary>
     public int ControlQueueIndex => HasFeature(VirtioNetFeature.Mq) || HasFeature(VirtioNetFeature.Rss) ? 2 * Pairs.Count : 2;
@@ -140,14 +158,20 @@ public sealed class VirtioNetDevice : IVirtioDevice
     {
     }
 
-    /// <summary>Sets VIRTIO_NET_S_LINK_UP and sends a configuration change notification (§5.1.4.2).</summary>
-    public void SetLinkUp(bool up)
+    /// <summary>
+    /// Sets VIRTIO_NET_S_LINK_UP and sends a configuration change notification (§5.1.4.2). Returns
+    /// whether it was sent: only a driver that set DRIVER_OK is notified; another reads the status
+    /// when it next initializes the device.
+    /// </summary>
+    public bool SetLinkUp(bool up)
     {
         _linkUp = up;
-        if (_active)
+        if (!_active || _interrupts is null)
         {
-            _interrupts?.SignalConfigurationChange();
+            return false;
         }
+        _interrupts.SignalConfigurationChange();
+        return true;
     }
 
     public void Activate(ulong negotiatedFeatures)
@@ -176,10 +200,16 @@ public sealed class VirtioNetDevice : IVirtioDevice
         }
         Interlocked.Exchange(ref _features, 0);
         Volatile.Write(ref _steering, SteeringState.Initial);
+        lock (_failureLock) _needsReset = false;
     }
 
-    public void Halt()
+    public void Halt(VirtioFailure failure)
     {
+        lock (_failureLock)
+        {
+            _lastFailure = failure;
+            _needsReset = true;
+        }
         _active = false;
         _host.Stopped();
     }

@@ -44,9 +44,10 @@ public interface IVirtioDevice
 
     /// <summary>
     /// The transport set DEVICE_NEEDS_RESET (a queue failed or the driver broke the protocol): stop
-    /// using every queue until <see cref="Reset"/>. May be called on a worker thread of the device.
+    /// using every queue until <see cref="Reset"/>. <paramref name="failure"/> says why (the device
+    /// keeps it for reports). May be called on a worker thread of the device.
     /// </summary>
-    void Halt();
+    void Halt(VirtioFailure failure);
 
     /// <summary>PCI Bus Master Enable changed: while it is clear the device must not touch guest memory.</summary>
     void SetBusMaster(bool enabled);

@@ -194,6 +194,7 @@ static void option(const char *k, size_t klen, const char *v, const char *end)
 			bad("expected top");
 		cfg.ram_top = true;
 	}
+	else if (IS("links")) cfg.links = (unsigned)whole_number(v, end, 64);
 	else if (IS("records")) {
 		cfg.records = (unsigned)whole_number(v, end, 1u << 22);
 		if (!cfg.records)

@@ -42,6 +42,7 @@ struct config {
 	bool print_after;            /* rx lines after the phase, not per frame */
 	unsigned records;            /* rx lines held before a forced flush */
 	bool ram_top;                /* ram=top: touch the last page of RAM the memory map gives */
+	unsigned links;              /* configuration changes to wait for and report after receiving */
 };
 
 extern struct config cfg;

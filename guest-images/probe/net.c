@@ -135,6 +135,8 @@ void net_run(void)
 		if (cfg.expect2 != 0)
 			total += rx_phase(n, cfg.expect2);
 	}
+	if (cfg.links)
+		link_watch(n, cfg.links);
 	for (unsigned q = 0; q < n->pairs; q++)
 		pr("rxq q=%u frames=%lu\n", q, n->rx_frames[q]);
 	pr("probe: done frames=%lu\n", total);

@@ -37,6 +37,8 @@ unsigned ctrl_pairs_set(struct net *n, unsigned pairs);
 unsigned ctrl_rss(struct net *n, const struct rss_params *r);
 /* nettx.c */
 void tx_run(struct net *n, const struct tx_job *j);
+/* netlink.c: waits for `changes` configuration changes, reporting the link status after each */
+void link_watch(struct net *n, unsigned changes);
 /* netrx.c: one phase of reception, returns the frames received */
 unsigned long rx_phase(struct net *n, long expect);
 

@@ -16,6 +16,7 @@
 #define CC_MSIX 0x10
 #define CC_NUMQ 0x12
 #define CC_STATUS 0x14
+#define CC_CFGGEN 0x15
 #define CC_Q_SELECT 0x16
 #define CC_Q_SIZE 0x18
 #define CC_Q_MSIX 0x1A
@@ -86,6 +87,8 @@ void virtio_set_driver_features(struct virtio_dev *d, uint64_t f)
 }
 
 uint16_t virtio_num_queues(struct virtio_dev *d) { return mmio_read16(d->common + CC_NUMQ); }
+uint8_t virtio_isr(struct virtio_dev *d) { return d->isr ? mmio_read8(d->isr) : 0; }
+uint8_t virtio_config_generation(struct virtio_dev *d) { return mmio_read8(d->common + CC_CFGGEN); }
 
 bool virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t max_size, uint32_t buf_size)
 {

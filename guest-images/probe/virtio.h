@@ -53,6 +53,11 @@ void virtio_reset(struct virtio_dev *d);
 uint64_t virtio_device_features(struct virtio_dev *d);
 void virtio_set_driver_features(struct virtio_dev *d, uint64_t f);
 uint16_t virtio_num_queues(struct virtio_dev *d);
+/* §4.1.4.5: reads (and so clears) the ISR status; bit 1 is the Device Configuration Interrupt. */
+uint8_t virtio_isr(struct virtio_dev *d);
+#define VIRTIO_ISR_CONFIG 2
+/* §4.1.4.3: config_generation, which changes with every configuration change. */
+uint8_t virtio_config_generation(struct virtio_dev *d);
 /* §4.1.5.1.3: sets up queue `index` with at most max_size entries and buffers
  * of buf_size bytes; false if the device has no such queue. */
 bool virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t max_size, uint32_t buf_size);

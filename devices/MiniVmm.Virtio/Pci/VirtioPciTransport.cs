@@ -221,7 +221,7 @@ public sealed class VirtioPciTransport : IPciDevice, IVirtioInterrupts
     {
         lock (_failureLock) _lastFailure = failure;
         // §2.1.2: the device stops using its queues until the driver resets it.
-        _device.Halt();
+        _device.Halt(failure);
         if (_common.SetNeedsReset())
         {
             SignalConfigurationChange();

@@ -1,4 +1,5 @@
 using MiniVmm.HostNet;
+using MiniVmm.HostNet.Steering;
 using MiniVmm.Native;
 using MiniVmm.Virtio.Net;
 
@@ -13,6 +14,9 @@ public sealed class FakeNetBackend(int pairs) : INetBackend
     public FakePairPort[] Ports { get; } = Enumerable.Range(0, pairs).Select(_ => new FakePairPort()).ToArray();
 
     public int QueuePairs => Ports.Length;
+
+    /// <summary>The steering choice reported as this back end's (none unless a test sets one).</summary>
+    public SteeringChoice? Choice { get; init; }
 
     public int Activations { get; private set; }
 

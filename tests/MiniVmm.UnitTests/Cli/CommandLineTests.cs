@@ -44,6 +44,12 @@ public sealed class CommandLineTests
     [InlineData(new[] { "help", "fly" }, "minivmm: no help for 'fly'")]
     [InlineData(new[] { "completion", "fish" }, "minivmm: completion fish: only bash is supported")]
     [InlineData(new[] { "--frob" }, "minivmm: unknown option --frob")]
+    [InlineData(new[] { "ctl" }, "minivmm: Required argument 'PATH' missing")]
+    [InlineData(new[] { "ctl", "/run/vm0.sock" }, "minivmm: ctl PATH needs a request: info, counters, rss, link up or link down")]
+    [InlineData(new[] { "ctl", "/run/vm0.sock", "reboot" }, "minivmm: unexpected argument 'reboot'")]
+    [InlineData(new[] { "ctl", "/run/vm0.sock", "link" }, "minivmm: Required argument 'up|down' missing")]
+    [InlineData(new[] { "ctl", "/run/vm0.sock", "link", "sideways" }, "minivmm: ctl link sideways: the state is up or down")]
+    [InlineData(new[] { "ctl", "/run/vm0.sock", "info", "--yaml" }, "minivmm: unknown option --yaml")]
     [InlineData(new[] { "@args.txt" }, "minivmm: unknown command '@args.txt'")] // no response files
     public void Usage_errors_are_one_line_and_exit_2(string[] args, string start)
     {
@@ -59,7 +65,7 @@ public sealed class CommandLineTests
         var r = Invoke("--help");
         Assert.Equal(0, r.Code);
         RootCommand root = MinivmmCommandLine.Build(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null));
-        string[] expected = ["run", "steer-test", "rss", "caps", "vhost-user-net", "completion", "help"];
+        string[] expected = ["run", "steer-test", "rss", "caps", "vhost-user-net", "ctl", "completion", "help"];
         Assert.Equal(expected.Order(), root.Subcommands.Select(c => c.Name).Order());
         foreach (string name in expected) Assert.Matches($"(?m)^  {name}\\b", r.Out);
         Assert.Equal(r, Invoke());        // bare minivmm prints the same list
@@ -71,6 +77,7 @@ public sealed class CommandLineTests
     [InlineData("steer-test")]
     [InlineData("rss")]
     [InlineData("caps")]
+    [InlineData("ctl")]
     [InlineData("completion")]
     [InlineData("help")]
     public void Every_command_has_generated_help_with_an_example(string command)
@@ -110,6 +117,7 @@ public sealed class CommandLineTests
     [InlineData("minivmm rss --eng", "--engine")]
     [InlineData("minivmm completion ", "--help,-h,bash")]
     [InlineData("minivmm help ca", "caps")]
+    [InlineData("minivmm ctl /run/vm0.sock link ", "--help,--json,-h,-j,down,up")]
     public void Bash_completion_offers_what_the_declarations_allow(string line, string expected)
     {
         var script = Invoke("completion", "bash");

@@ -9,7 +9,7 @@ namespace MiniVmm.UnitTests.Cli;
 /// </summary>
 public sealed class RunSettingsReaderTests : IDisposable
 {
-    private static readonly string[] Variables = ["MINIVMM_KERNEL", "MINIVMM_CPUS", "MINIVMM_MEMORY", "MINIVMM_CMDLINE", "MINIVMM_CONFIG", "MINIVMM_INITRD", "MINIVMM_DEBUG"];
+    private static readonly string[] Variables = ["MINIVMM_KERNEL", "MINIVMM_CPUS", "MINIVMM_MEMORY", "MINIVMM_CMDLINE", "MINIVMM_CONFIG", "MINIVMM_INITRD", "MINIVMM_DEBUG", "MINIVMM_NET", "MINIVMM_API_SOCKET"];
     private readonly Dictionary<string, string?> _saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
     private readonly TestKernelFile _kernel = new();
     private readonly string _json = Path.Combine(Path.GetTempPath(), $"minivmm-test-{Guid.NewGuid():N}.json");
@@ -147,5 +147,24 @@ public sealed class RunSettingsReaderTests : IDisposable
         Assert.Equal("from json", s.CommandLine);
         Assert.Empty(RunSettingsReader.ParseOptions(["--config", json]));   // the command-line layer is empty
         Assert.Equal(2, RunSettingsReader.Read(["--config", json, "--cpus", "2"]).CpuCount);
+    }
+
+    [Fact]
+    public void Api_socket_comes_from_any_layer_and_needs_a_network_card()
+    {
+        string json = WriteJson($$"""{ "kernel": "{{_kernel.Path}}", "net": "tap=mv0", "api-socket": "/run/from-json.sock" }""");
+        Assert.Equal("/run/from-json.sock", RunSettingsReader.Read(["--config", json]).ApiSocketPath);
+        Assert.Equal("/run/cli.sock", RunSettingsReader.Read(["--config", json, "--api-socket", "/run/cli.sock"]).ApiSocketPath);
+        Assert.Null(RunSettingsReader.Read(["--kernel", _kernel.Path]).ApiSocketPath);
+        Environment.SetEnvironmentVariable("MINIVMM_API_SOCKET", "/run/from-env.sock"); // a variable cannot hold '-'
+        Assert.Equal("/run/from-env.sock", RunSettingsReader.Read(["--config", json]).ApiSocketPath);
+        Assert.Equal("/run/cli.sock", RunSettingsReader.Read(["--config", json, "--api-socket", "/run/cli.sock"]).ApiSocketPath);
+        Environment.SetEnvironmentVariable("MINIVMM_API_SOCKET", null);
+
+        Assert.Equal("--api-socket /run/vm.sock: needs --net (the control socket reports on the network card)",
+            Assert.Throws<UsageException>(() => RunSettingsReader.Read(["--kernel", _kernel.Path, "--api-socket", "/run/vm.sock"])).Message);
+        string tooLong = "/run/" + new string('s', 110);
+        Assert.Equal($"--api-socket {tooLong}: 115 bytes, a socket path has at most 107",
+            Assert.Throws<UsageException>(() => RunSettingsReader.Read(["--kernel", _kernel.Path, "--net", "tap=mv0", "--api-socket", tooLong])).Message);
     }
 }

@@ -22,6 +22,7 @@ public static class MinivmmCommandLine
         "minivmm steer-test --queues 4          # prove RSS steering end to end with the probe guest",
         "minivmm run --kernel out/guest-images/probe.elf --net tap=mv0,queues=4",
         "minivmm caps                           # what this host offers",
+        "minivmm ctl /run/vm0.sock counters     # a running VM's per-queue counters (run --api-socket)",
         "minivmm help run                       # one command's options",
     ];
 
@@ -41,6 +42,7 @@ public static class MinivmmCommandLine
             RssCommand.Create(console),
             CapsCommand.Create(console),
             VhostUserNetCommand.Create(console),
+            CtlCommand.Create(console),
             CompletionCommand.Create(console),
         };
         root.Add(HelpCommand.Create(root));

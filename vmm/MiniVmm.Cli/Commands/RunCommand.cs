@@ -1,5 +1,6 @@
 using MiniVmm.Cli.CommandLine;
 using MiniVmm.Cli.Configuration;
+using MiniVmm.Control;
 using MiniVmm.Machine;
 using MiniVmm.Machine.Boot;
 using MiniVmm.Machine.Net;
@@ -22,11 +23,13 @@ public static class RunCommand
                 "minivmm run -k out/guest-images/vmlinux -m 256M --cmdline \"console=ttyS0 earlyprintk=serial,ttyS0\"",
                 "minivmm run --kernel vmlinux --net tap=mv0,queues=4,steering=ebpf",
                 "MINIVMM_CPUS=2 minivmm run --config vm.json       # file < environment < options",
+                "minivmm run -k probe.elf --net tap=mv0,queues=4 --api-socket /run/vm0.sock   # then: minivmm ctl /run/vm0.sock info",
             ],
             """
             The serial console is on stdout (and stdin, when it is a terminal; Ctrl-C stops the VM).
-            Every option is also a JSON key in --config FILE and a MINIVMM_<NAME> variable; the
-            command line wins over the environment, which wins over the file.
+            Every option is also a JSON key in --config FILE and a MINIVMM_<NAME> variable (with '_'
+            for '-': MINIVMM_API_SOCKET); the command line wins over the environment, which wins over
+            the file. --api-socket PATH answers JSON requests on a Unix socket (docs/CONTROL.md).
             Environment: MINIVMM_DEBUG=1 logs unclaimed port/MMIO accesses on stderr.
             Exit status:
               0        the guest powered off (ACPI), halted every CPU, or reset (0xCF9, i8042, ACPI reset)
@@ -52,38 +55,31 @@ public static class RunCommand
         return command;
     }
 
-    /// <summary>Puts the card `--net` describes on the machine; returns the exit status when it cannot.</summary>
-    private static int? AttachNic(Machine.Machine machine, NetworkOptions net, CliConsole console)
-    {
-        try
-        {
-            if (net.VhostUserPath is string path)
-            {
-                VhostUserNetAttachment nic = VhostUserNetAttachment.Create(machine, net, line => console.Error.WriteLine($"minivmm: {line}"));
-                console.Error.WriteLine($"minivmm: net0: vhost-user {path}, {nic.Device.Pairs.Count} queue pairs; "
-                    + (nic.FrontEnd.BackendServesControlQueue ? "the back end serves the control queue" : "the VMM answers the control queue (MQ only)"));
-            }
-            else
-            {
-                VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net);
-                console.Error.WriteLine($"minivmm: net0: tap {nic.Tap.Name}, {nic.Tap.Queues.Count} queue pairs; {nic.Steering.LogLine}");
-            }
-            return null;
-        }
-        catch (Exception e) when (e is TapException or SteeringUnavailableException or VhostBackendException)
-        {
-            return ExitCodes.Usage(console.Error, e.Message); // bad input: the TAP, the back end or the steering asked for is not there
-        }
-        catch (Exception e)
-        {
-            return ExitCodes.Failure(console.Error, $"cannot create the network card: {e.Message}");
-        }
-    }
-
     private static int Execute(RunSettings settings, CliConsole console)
     {
         MachineLog.DebugEnabled = settings.Debug;
 
+        // First, so a path that cannot be a socket fails before a VM, a TAP or a thread exists.
+        ControlSocket? api = null;
+        if (settings.ApiSocketPath is string apiPath)
+        {
+            try
+            {
+                api = ControlSocket.Listen(apiPath);
+            }
+            catch (ControlSocketException e)
+            {
+                return ExitCodes.Usage(console.Error, e.Message);
+            }
+        }
+        using (api)
+        {
+            return Execute(settings, console, api);
+        }
+    }
+
+    private static int Execute(RunSettings settings, CliConsole console, ControlSocket? api)
+    {
         Machine.Machine machine;
         try
         {
@@ -109,22 +105,58 @@ public static class RunCommand
 
         using (machine)
         {
-            if (settings.Net is NetworkOptions net && AttachNic(machine, net, console) is int failed)
-            {
-                return failed;
-            }
-            int status;
             try
             {
-                status = machine.Run();
+                if (settings.Net is NetworkOptions net && AttachNic(machine, net, console, api) is int failed)
+                {
+                    return failed;
+                }
+                int status;
+                try
+                {
+                    status = machine.Run();
+                }
+                catch (Exception e)
+                {
+                    return ExitCodes.Failure(console.Error, e.Message);
+                }
+                if (machine.Stop.Error is string error) return ExitCodes.Failure(console.Error, error);
+                if (machine.Stop.Notice is string notice) console.Error.WriteLine($"minivmm: {notice}");
+                return status;
             }
-            catch (Exception e)
+            finally
             {
-                return ExitCodes.Failure(console.Error, e.Message);
+                api?.Dispose(); // before the machine and its NIC go: no request meets a disposed device
             }
-            if (machine.Stop.Error is string error) return ExitCodes.Failure(console.Error, error);
-            if (machine.Stop.Notice is string notice) console.Error.WriteLine($"minivmm: {notice}");
-            return status;
+        }
+    }
+
+    /// <summary>Puts the card `--net` describes on the machine; returns the exit status when it cannot.</summary>
+    private static int? AttachNic(Machine.Machine machine, NetworkOptions net, CliConsole console, ControlSocket? api)
+    {
+        try
+        {
+            if (net.VhostUserPath is string path)
+            {
+                VhostUserNetAttachment nic = VhostUserNetAttachment.Create(machine, net, line => console.Error.WriteLine($"minivmm: {line}"));
+                console.Error.WriteLine($"minivmm: net0: vhost-user {path}, {nic.Device.Pairs.Count} queue pairs; "
+                    + (nic.FrontEnd.BackendServesControlQueue ? "the back end serves the control queue" : "the VMM answers the control queue (MQ only)"));
+            }
+            else
+            {
+                VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net);
+                console.Error.WriteLine($"minivmm: net0: tap {nic.Tap.Name}, {nic.Tap.Queues.Count} queue pairs; {nic.Steering.LogLine}");
+                api?.Start(nic.Runtime, line => console.Error.WriteLine($"minivmm: {line}"));
+            }
+            return null;
+        }
+        catch (Exception e) when (e is TapException or SteeringUnavailableException or VhostBackendException)
+        {
+            return ExitCodes.Usage(console.Error, e.Message); // bad input: the TAP, the back end or the steering asked for is not there
+        }
+        catch (Exception e)
+        {
+            return ExitCodes.Failure(console.Error, $"cannot create the network card: {e.Message}");
         }
     }
 }

@@ -25,6 +25,7 @@ public static class LayeredConfiguration
             builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
         }
         builder.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.AddInMemoryCollection(FromHyphenatedVariables(settings));
         builder.AddInMemoryCollection(GivenOnCommandLine(parse, settings).Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
         try
         {
@@ -50,6 +51,14 @@ public static class LayeredConfiguration
     /// <summary>The text of an option the user gave (not a declared default), or null.</summary>
     public static string? Given(ParseResult parse, Option<string> option) =>
         parse.GetResult(option) is { Implicit: false, Tokens.Count: 1 } result ? result.Tokens[0].Value : null;
+
+    /// <summary>The variable of a setting whose name has a '-' (no shell can set one with it): MINIVMM_API_SOCKET for api-socket.</summary>
+    public static string VariableOf(string key) => EnvironmentPrefix + key.Replace('-', '_').ToUpperInvariant();
+
+    private static IEnumerable<KeyValuePair<string, string?>> FromHyphenatedVariables(IEnumerable<TextOption> settings) =>
+        settings.Where(s => s.Key.Contains('-'))
+            .Select(s => new KeyValuePair<string, string?>(s.Key, Environment.GetEnvironmentVariable(VariableOf(s.Key))))
+            .Where(kv => kv.Value is not null);
 
     private static string? Nonempty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 }

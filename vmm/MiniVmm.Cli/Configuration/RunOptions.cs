@@ -8,7 +8,7 @@ namespace MiniVmm.Cli.Configuration;
 
 /// <summary>
 /// minivmm run's settings, each declared once: the option --NAME (with its help and default), the
-/// JSON key NAME in --config FILE and the variable MINIVMM_NAME. A new setting is one property here
+/// JSON key NAME in --config FILE and the variable MINIVMM_NAME ('-' written '_'). A new setting is one property here
 /// and one line in <see cref="All"/>.
 /// </summary>
 public sealed class RunOptions
@@ -30,6 +30,9 @@ public sealed class RunOptions
 
     public TextOption<NetworkOptions> Net { get; } = new("net", "SPEC", NetOptionParser.Help, NetOptionParser.Parse);
 
+    public TextOption<string> ApiSocket { get; } = new("api-socket", "PATH",
+        "answer JSON requests about the network card on this Unix socket (mode 0600, removed at exit; minivmm ctl is the client)", ParseSocketPath);
+
     /// <summary>The JSON file itself: from the command line or MINIVMM_CONFIG, not from a file.</summary>
     public Option<string> Config { get; } = new("--config")
     {
@@ -38,7 +41,7 @@ public sealed class RunOptions
         Arity = ArgumentArity.ExactlyOne,
     };
 
-    public IReadOnlyList<TextOption> All => [Kernel, Initrd, CommandLine, Cpus, Memory, Net];
+    public IReadOnlyList<TextOption> All => [Kernel, Initrd, CommandLine, Cpus, Memory, Net, ApiSocket];
 
     public void AddTo(Command command)
     {
@@ -47,6 +50,18 @@ public sealed class RunOptions
     }
 
     private static string Text(string text) => text;
+
+    /// <summary>What fits a sockaddr_un; whether the path can be bound is found out when it is (before the VM is built).</summary>
+    private static string ParseSocketPath(string text)
+    {
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(text);
+        if (text.Length == 0 || text.Contains('\0')) throw new UsageException($"--api-socket '{text}': not a file name");
+        if (bytes >= MiniVmm.Native.Unix.UnixSocketAbi.SunPathBytes)
+        {
+            throw new UsageException($"--api-socket {text}: {bytes} bytes, a socket path has at most {MiniVmm.Native.Unix.UnixSocketAbi.SunPathBytes - 1}");
+        }
+        return text;
+    }
 
     private static ulong ParseMemory(string text)
     {

@@ -8,4 +8,5 @@ public sealed record RunSettings(
     int CpuCount,
     ulong MemoryBytes,
     bool Debug,
-    MiniVmm.HostNet.NetworkOptions? Net = null);
+    MiniVmm.HostNet.NetworkOptions? Net = null,
+    string? ApiSocketPath = null);

@@ -52,9 +52,19 @@ public static class RunSettingsReader
         int cpus = options.Cpus.Read(layers);
         ulong memory = options.Memory.Read(layers);
         var net = options.Net.Read(layers);
+        string? apiSocket = options.ApiSocket.Read(layers);
+        if (apiSocket is not null && net is null)
+        {
+            throw new UsageException($"--api-socket {apiSocket}: needs --net (the control socket reports on the network card)");
+        }
+        if (apiSocket is not null && net?.VhostUserPath is not null)
+        {
+            // The device's queues and steering live in the back end: its own --api-socket reports on them.
+            throw new UsageException($"--api-socket {apiSocket}: not with --net vhost-user (give it to the back end: minivmm vhost-user-net --api-socket)");
+        }
         string debug = layers["debug"] ?? ""; // MINIVMM_DEBUG only: not an option
         return new RunSettings(kernel, initrd, options.CommandLine.Read(layers)!, cpus, memory,
-            debug is "1" || debug.Equals("true", StringComparison.OrdinalIgnoreCase), net);
+            debug is "1" || debug.Equals("true", StringComparison.OrdinalIgnoreCase), net, apiSocket);
     }
 
     private static ParseResult Parse(string[] args, RunOptions options)

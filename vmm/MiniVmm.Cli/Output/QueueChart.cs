@@ -5,12 +5,11 @@ namespace MiniVmm.Cli.Output;
 /// <summary>
 /// Per-queue tables with a bar chart column, drawn with Spectre.Console: aligned columns, bars
 /// scaled to the largest count, and (on a terminal) rows whose counts differ from what was expected
-/// in red. Off a terminal the output is plain text, at most 100 columns, no escape sequences.
+/// in red. Off a terminal the output is plain text, at most 100 columns, no escape sequences (<see cref="TerminalTable"/>).
 /// </summary>
 public static class QueueChart
 {
     public const int BarWidth = 40;
-    private const int RedirectedWidth = 100;
 
     /// <summary>steer-test: frames each queue should get and got; the bar is what it got.</summary>
     public static void WriteExpectedAndReceived(TextWriter output, IReadOnlyList<int> expected, IReadOnlyList<int> received)
@@ -46,24 +45,5 @@ public static class QueueChart
 
     private static Text Bar(int value, int max) => new(new string('█', (int)Math.Round((double)value * BarWidth / max)), new Style(Color.Green));
 
-    private static void Write(TextWriter output, Table table)
-    {
-        if (output == Console.Out && !Console.IsOutputRedirected)
-        {
-            AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No }).Write(table);
-            return;
-        }
-        // Plain text: no escape sequences, a fixed width, and without the spaces Spectre pads lines with.
-        var text = new StringWriter();
-        IAnsiConsole plain = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(text),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        plain.Profile.Width = RedirectedWidth;
-        plain.Write(table);
-        foreach (string line in text.ToString().TrimEnd().Split('\n')) output.WriteLine(line.TrimEnd());
-    }
+    private static void Write(TextWriter output, Table table) => TerminalTable.Write(output, table);
 }
