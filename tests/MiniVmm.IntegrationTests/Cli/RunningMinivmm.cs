@@ -43,14 +43,19 @@ internal sealed class RunningMinivmm : IDisposable
     }
 
     /// <summary>The first stdout line that matches, waiting for it at most <paramref name="timeout"/>; fails the test with what came otherwise.</summary>
-    public string WaitForLine(Func<string, bool> match, TimeSpan timeout, string what)
+    public string WaitForLine(Func<string, bool> match, TimeSpan timeout, string what) => WaitFor(_stdout, match, timeout, what);
+
+    /// <summary>The first stderr line (minivmm's own log) that matches, waiting for it at most <paramref name="timeout"/>.</summary>
+    public string WaitForLogLine(Func<string, bool> match, TimeSpan timeout, string what) => WaitFor(_stderr, match, timeout, what);
+
+    private string WaitFor(List<string> lines, Func<string, bool> match, TimeSpan timeout, string what)
     {
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (_lock)
         {
             while (true)
             {
-                if (_stdout.FirstOrDefault(match) is string line) return line;
+                if (lines.FirstOrDefault(match) is string line) return line;
                 long left = deadline - Environment.TickCount64;
                 if (left <= 0 || _process.HasExited && _stdoutClosed)
                 {

@@ -57,6 +57,14 @@ public sealed class VhostUserNetCliTests
     public void A_bad_net_value_is_refused_with_its_key() =>
         AssertBadInput(MinivmmProcess.Run("vhost-user-net", "--socket", SocketPath(), "--net", "tap=mvtx2,queues=99"), "mvtx2", "queues=99");
 
+    [HostFact(HostNeeds.Tap)]
+    public void An_api_socket_that_cannot_be_bound_is_refused_before_the_tap_and_the_vhost_user_socket()
+    {
+        string tap = TapTestKit.UniqueName(), socket = SocketPath();
+        AssertBadInput(MinivmmProcess.Run("vhost-user-net", "--socket", socket, "--net", $"tap={tap}", "--api-socket", "/nonexistent-dir/x.ctl"), tap, "--api-socket");
+        Assert.False(File.Exists(socket), "the vhost-user socket was created");
+    }
+
     [HostFact(HostNeeds.Tap | HostNeeds.Bpf)]
     public void Sigterm_ends_a_serving_back_end_with_143_and_leaves_nothing_behind()
     {

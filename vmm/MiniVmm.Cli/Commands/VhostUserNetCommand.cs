@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MiniVmm.Cli.CommandLine;
 using MiniVmm.Cli.Configuration;
+using MiniVmm.Control;
 using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.HostNet.VhostUser;
@@ -24,6 +25,8 @@ public static class VhostUserNetCommand
 
     private static readonly TextOption<int> SocketMode = new("socket-mode", "MODE", "permissions of the socket file, in octal", ParseMode, "0600");
 
+    private static readonly TextOption<string> ApiSocket = RunOptions.NewApiSocket();
+
     private static readonly Option<string> Config = new("--config")
     {
         Description = "JSON file with any of the settings above, e.g. {\"socket\": \"/run/mv.sock\", \"net\": \"tap=mv0,queues=4\"}; MINIVMM_<NAME> variables override it, options override both",
@@ -38,16 +41,20 @@ public static class VhostUserNetCommand
                 "minivmm vhost-user-net --socket /tmp/mv.sock --net tap=mv0,queues=4",
                 "linux.uml ... virtio_uml.device=/tmp/mv.sock:1    # a Linux guest's virtio_net driver on it",
                 "minivmm vhost-user-net -s /run/mv.sock --net tap=mv0,steering=software --socket-mode 0660",
+                "minivmm vhost-user-net -s /tmp/mv.sock --net tap=mv0,queues=4 --api-socket /tmp/mv.ctl   # then: minivmm ctl /tmp/mv.ctl rss",
             ],
             """
             The back end owns the TAP and the BPF program; the front end needs no network privilege.
             It serves one front end at a time and waits for the next when one goes away. Every option
             is also a JSON key in --config FILE and a MINIVMM_<NAME> variable (file < environment <
             options). Logs one line per connection, activation and reset, and the steering line.
+            --api-socket PATH answers JSON requests about the device (docs/CONTROL.md): its counters,
+            the RSS configuration the guest set, and link up|down, which reaches the front end as a
+            configuration change.
             Exit status: 128+signal when stopped by SIGINT/SIGTERM (nothing is left behind: no TAP
             it created, no BPF program, no socket file), 2 for bad input, 1 for host failures.
             """);
-        TextOption[] settings = [Socket, Net, SocketMode];
+        TextOption[] settings = [Socket, Net, SocketMode, ApiSocket];
         foreach (TextOption setting in settings) command.Add(setting.Option);
         command.Add(Config);
         command.SetAction(parse =>
@@ -55,45 +62,69 @@ public static class VhostUserNetCommand
             string path;
             NetworkOptions net;
             int mode;
+            string? api;
             try
             {
                 var layers = LayeredConfiguration.Build(parse, settings, Config);
                 path = Socket.Read(layers) ?? throw new UsageException("no socket given: use --socket PATH");
                 net = Net.Read(layers) ?? throw new UsageException("no network given: use --net tap=NAME[,...]");
                 mode = SocketMode.Read(layers);
+                api = ApiSocket.Read(layers);
             }
             catch (UsageException e)
             {
                 return ExitCodes.Usage(console.Error, e.Message);
             }
-            return Serve(path, net, mode, console);
+            return Serve(path, net, mode, api, console);
         });
         return command;
     }
 
-    private static int Serve(string path, NetworkOptions net, int mode, CliConsole console)
+    private static int Serve(string path, NetworkOptions net, int mode, string? apiPath, CliConsole console)
     {
         using var signals = new TerminationSignals();
-        VhostUserNetServer server;
+        // First, so a path that cannot be a socket fails before a TAP, a BPF program or a thread exists.
+        ControlSocket? api = null;
         try
         {
-            server = VhostUserNetServer.Start(net, path, line => console.Error.WriteLine($"minivmm: {line}"), mode);
+            if (apiPath is not null) api = ControlSocket.Listen(apiPath);
         }
-        catch (Exception e) when (e is TapException or SteeringUnavailableException)
+        catch (ControlSocketException e)
         {
             return ExitCodes.Usage(console.Error, e.Message);
         }
-        catch (SyscallException e)
+        using (api)
         {
-            return ExitCodes.Usage(console.Error, $"--socket {path}: {e.Message}");
-        }
-        catch (Exception e)
-        {
-            return ExitCodes.Failure(console.Error, $"cannot start the back end: {e.Message}");
-        }
-        using (server)
-        {
-            return 128 + signals.Wait();
+            Action<string> log = line => console.Error.WriteLine($"minivmm: {line}");
+            VhostUserNetServer server;
+            try
+            {
+                server = VhostUserNetServer.Start(net, path, log, mode);
+            }
+            catch (Exception e) when (e is TapException or SteeringUnavailableException)
+            {
+                return ExitCodes.Usage(console.Error, e.Message);
+            }
+            catch (SyscallException e)
+            {
+                return ExitCodes.Usage(console.Error, $"--socket {path}: {e.Message}");
+            }
+            catch (Exception e)
+            {
+                return ExitCodes.Failure(console.Error, $"cannot start the back end: {e.Message}");
+            }
+            using (server)
+            {
+                try
+                {
+                    api?.Start(server.Runtime, log);
+                    return 128 + signals.Wait();
+                }
+                finally
+                {
+                    api?.Dispose(); // before the device goes: no request meets a disposed runtime
+                }
+            }
         }
     }
 

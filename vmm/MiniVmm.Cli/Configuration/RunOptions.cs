@@ -30,7 +30,10 @@ public sealed class RunOptions
 
     public TextOption<NetworkOptions> Net { get; } = new("net", "SPEC", NetOptionParser.Help, NetOptionParser.Parse);
 
-    public TextOption<string> ApiSocket { get; } = new("api-socket", "PATH",
+    public TextOption<string> ApiSocket { get; } = NewApiSocket();
+
+    /// <summary>--api-socket, for each command that has a network card to report on (run, vhost-user-net).</summary>
+    public static TextOption<string> NewApiSocket() => new("api-socket", "PATH",
         "answer JSON requests about the network card on this Unix socket (mode 0600, removed at exit; minivmm ctl is the client)", ParseSocketPath);
 
     /// <summary>The JSON file itself: from the command line or MINIVMM_CONFIG, not from a file.</summary>
