@@ -113,10 +113,15 @@ public sealed class VhostUserNetDevice : IVhostUserDevice, IVirtioInterrupts
 
     public void SignalConfigurationChange() => ConfigChanged?.Invoke();
 
-    /// <summary>The failed ring's error fd (every started ring's, for a device-wide failure); its worker has stopped serving it.</summary>
+    /// <summary>
+    /// The failed ring's error fd (every started ring's, for a device-wide failure). The device stops
+    /// using its rings until the front end resets it (§2.1.2, what a front end does on an error fd:
+    /// QEMU marks the whole device broken), and keeps the failure for reports (ctl info).
+    /// </summary>
     public void MarkNeedsReset(VirtioFailure failure)
     {
         _log($"ring failed: {failure}");
+        Device.Halt(failure);
         if (failure.Queue is int q)
         {
             RingOf(q)?.Error.Signal();

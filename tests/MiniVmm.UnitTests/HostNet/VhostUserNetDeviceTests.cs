@@ -129,7 +129,7 @@ public sealed class VhostUserNetDeviceTests : IDisposable
     }
 
     [Fact]
-    public void A_ring_the_guest_breaks_signals_its_error_fd_and_stops()
+    public void A_ring_the_guest_breaks_signals_its_error_fd_and_halts_the_device_until_a_reset()
     {
         _device.Activate(Features(), _memory);
         var tx = Ring();
@@ -139,8 +139,23 @@ public sealed class VhostUserNetDeviceTests : IDisposable
         tx.Kick.Signal();
         Assert.True(RuntimeTestRig.WaitFor(() => tx.Error.Count == 1), "the error fd was not signalled");
         Assert.Contains(_log, line => line.Contains(nameof(VirtioError.ChainTooLong)));
+        // The device waits for the front end's reset and keeps why, for ctl info.
+        Assert.True(_runtime.Device.NeedsReset);
+        Assert.Equal(VirtioError.ChainTooLong, _runtime.Device.LastFailure?.Reason);
         _device.StopRing(1); // the session stops the failed ring; its parked worker is joined
         Assert.Equal(0, _runtime.RunningPairWorkers);
+
+        // What a front end does next (QEMU: the device is broken until the guest resets it).
+        _device.Reset();
+        Assert.False(_runtime.Device.NeedsReset);
+        _device.Activate(Features(), _memory);
+        var again = Ring();
+        _device.StartRing(1, again.Setup);
+        GuestAddress data = Allocate(72);
+        _memory.Write(data, new byte[72]);
+        again.Driver.AddChain((data, 72, false));
+        again.Kick.Signal();
+        Assert.True(RuntimeTestRig.WaitFor(() => again.Driver.UsedIdx == 1), "the device did not serve again after the reset");
     }
 
     [Fact]
