@@ -37,6 +37,8 @@ ensure_packages() {
   [ -x /usr/bin/linux.uml ] || need+=(user-mode-linux)
   command -v ethtool >/dev/null || need+=(ethtool)
   command -v iperf3 >/dev/null || need+=(iperf3)
+  # DPDK's testpmd: a third-party vhost-user back end (net_vhost) for our front end's interop tests.
+  command -v dpdk-testpmd >/dev/null || need+=(dpdk-dev)
   if [ ${#need[@]} -gt 0 ]; then
     say "installing Debian packages: ${need[*]}"
     if [ "$(id -u)" != 0 ]; then say "need root to install ${need[*]}"; exit 1; fi

@@ -173,6 +173,11 @@ static void option(const char *k, size_t klen, const char *v, const char *end)
 	else if (IS("types2")) { cfg.rss2.types = (uint32_t)whole_number(v, end, 0xFFFFFFFF); cfg.rss2.types_set = true; cfg.phase2 = true; }
 	else if (IS("unclassified2")) { cfg.rss2.unclassified = (unsigned)whole_number(v, end, 0xFFFF) + 1; cfg.phase2 = true; }
 	else if (IS("expect")) cfg.expect = (long)whole_number(v, end, 1u << 30);
+	else if (IS("count")) {
+		if (eq(v, (size_t)(end - v), "all")) cfg.count_all = true;
+		else if (eq(v, (size_t)(end - v), "marked")) cfg.count_all = false;
+		else bad("expected all or marked");
+	}
 	else if (IS("expect2")) { cfg.expect2 = (long)whole_number(v, end, 1u << 30); cfg.phase2 = true; }
 	else if (IS("idle")) cfg.idle_ms = (unsigned)whole_number(v, end, 3600000);
 	else if (IS("wait")) cfg.wait_ms = (unsigned)whole_number(v, end, 3600000);

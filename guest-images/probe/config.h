@@ -33,6 +33,7 @@ struct config {
 	struct rss_params rss1, rss2;
 	bool phase2;
 	long expect, expect2;        /* -1 = until idle */
+	bool count_all;              /* count=all: every frame counts toward expect, not only MVID-marked ones */
 	unsigned idle_ms, wait_ms;
 	struct tx_job tx[MAX_TX];
 	unsigned tx_count;

@@ -14,7 +14,13 @@ namespace MiniVmm.VhostUser.FrontEnd;
 /// </summary>
 public sealed class VhostUserBackend : IVhostBackend
 {
-    public static readonly TimeSpan DefaultReplyTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a reply may take before the back end counts as broken. Generous: DPDK answers on a
+    /// control thread that shares its CPU with a busy-polling forwarding lcore, and on a loaded host
+    /// (tests in parallel) its SET_MEM_TABLE reply took more than 5 s. QEMU waits forever; a back
+    /// end that never answers costs us this long, once, and then a clean failure.
+    /// </summary>
+    public static readonly TimeSpan DefaultReplyTimeout = TimeSpan.FromSeconds(30);
 
     private const VhostUserProtocolFeatures Wanted =
         VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck | VhostUserProtocolFeatures.SlaveReq | VhostUserProtocolFeatures.Config;

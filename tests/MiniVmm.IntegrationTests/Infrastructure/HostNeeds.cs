@@ -11,4 +11,6 @@ public enum HostNeeds
     Qemu = 8,
     /// <summary>Debian's user-mode-linux (/usr/bin/linux.uml), which build.sh installs.</summary>
     Uml = 16,
+    /// <summary>DPDK's dpdk-testpmd (Debian's dpdk-dev), which build.sh installs: a third-party vhost-user back end.</summary>
+    Dpdk = 32,
 }

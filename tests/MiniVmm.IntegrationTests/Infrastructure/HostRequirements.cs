@@ -10,6 +10,7 @@ public static class HostRequirements
         if (needs.HasFlag(HostNeeds.Bpf) && !Directory.Exists("/sys/fs/bpf") && !File.Exists("/sys/kernel/btf/vmlinux")) return "BPF support";
         if (needs.HasFlag(HostNeeds.Qemu) && !File.Exists("/usr/bin/qemu-system-x86_64")) return "qemu-system-x86_64";
         if (needs.HasFlag(HostNeeds.Uml) && !File.Exists("/usr/bin/linux.uml")) return "/usr/bin/linux.uml (user-mode-linux)";
+        if (needs.HasFlag(HostNeeds.Dpdk) && !File.Exists(MiniVmm.Testing.Dpdk.Testpmd.Binary)) return $"{MiniVmm.Testing.Dpdk.Testpmd.Binary} (dpdk-dev)";
         return null;
     }
 }
