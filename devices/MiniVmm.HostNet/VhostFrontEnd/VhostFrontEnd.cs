@@ -49,6 +49,12 @@ public sealed class VhostFrontEnd : INetDeviceHost, IDisposable
         Span<byte> config = stackalloc byte[VirtioNetDevice.ConfigBytes];
         bool hasConfig = backend.TryReadConfig(config);
         MacAddress? backendMac = hasConfig && (backend.Features & VirtioFeature.Bit(VirtioNetFeature.Mac)) != 0 ? MacAddress.Read(config) : null;
+        if (mac is null && backendMac is { } offered && (offered.Value == 0 || offered.IsMulticast))
+        {
+            // Not a MAC a NIC may have: the back end's word is not followed, and the log says so.
+            log($"{name}: the back end's MAC {offered} is not a unicast address: the guest gets {MacAddress.Default}");
+            backendMac = null;
+        }
         int pairs = Math.Clamp(Math.Min(backend.QueuePairs, maxPairs ?? int.MaxValue), 1, VirtioNetOptions.MaxQueuePairsLimit);
         Device = new VirtioNetDevice(new VirtioNetOptions { QueuePairs = pairs, Mac = mac ?? backendMac ?? MacAddress.Default, Features = Features }, this);
         _started = new bool[Device.Queues.Count];
