@@ -136,7 +136,7 @@ public sealed class VhostUserBackend : IVhostBackend
     public ushort StopRing(int index)
     {
         VringState state = _connection.GetState(VhostUserRequest.GetVringBase, new VringState((uint)index, 0));
-        if (state.Index != (uint)index) throw new VhostBackendException($"GET_VRING_BASE for ring {index} answered ring {state.Index}");
+        if (state.Index != (uint)index) throw _connection.Break(new VhostBackendException($"GET_VRING_BASE for ring {index} answered ring {state.Index}"));
         return (ushort)state.Num;
     }
 

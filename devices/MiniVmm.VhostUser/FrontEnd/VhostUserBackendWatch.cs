@@ -62,7 +62,13 @@ internal sealed class VhostUserBackendWatch : IDisposable
                         _disconnected();
                         break;
                     case TokenSlave:
-                        if (!ServeSlave()) _epoll.Remove(_slave!.Handle);
+                        if (!ServeSlave())
+                        {
+                            // Closed, broken or hostile: stop watching it and close our end, so the
+                            // back end sees the channel end rather than talk into a void.
+                            _epoll.Remove(_slave!.Handle);
+                            _slave.Dispose();
+                        }
                         break;
                 }
             }

@@ -9,11 +9,15 @@ namespace MiniVmm.VhostUser.FrontEnd;
 /// The front end's side of the vhost-user socket: sends requests (with their descriptors) and reads
 /// the back end's replies with a bounded wait, checking each reply's header against the request. With
 /// REPLY_ACK negotiated, a request that has no reply of its own asks for the ack and a non-zero status
-/// is a refusal. Every failure is a <see cref="VhostBackendException"/> naming the request.
+/// is a refusal. Every failure is a <see cref="VhostBackendException"/> naming the request. A failure
+/// other than a refusal (no reply, a reply that does not match its request, the peer gone) leaves
+/// the stream at an unknown point, so the connection is shut down and every later request fails at
+/// once: the watch thread then sees the hang-up and the front end treats the back end as gone.
 /// </summary>
 internal sealed class VhostUserConnection(UnixStreamSocket socket, TimeSpan replyTimeout) : IDisposable
 {
     private readonly List<FileDescriptor> _stray = [];
+    private string? _broken;
 
     public UnixStreamSocket Socket => socket;
 
@@ -69,17 +73,39 @@ internal sealed class VhostUserConnection(UnixStreamSocket socket, TimeSpan repl
 
     private void Send(byte[] message, VhostUserRequest request, params FileDescriptor[] fds)
     {
+        string name = VhostUserParser.Name((uint)request);
+        if (_broken is not null) throw new VhostBackendException($"{name}: not sent, the connection broke earlier ({_broken})");
         try
         {
             socket.Send(message, fds);
         }
         catch (SyscallException e)
         {
-            throw new VhostBackendException($"{VhostUserParser.Name((uint)request)}: the back end went away ({e.Message})");
+            throw Break(new VhostBackendException($"{name}: the back end went away ({e.Message})"));
         }
     }
 
     private byte[] Reply(VhostUserRequest request, int expectedBytes, bool allowEmpty = false)
+    {
+        try
+        {
+            return ReadReply(request, expectedBytes, allowEmpty);
+        }
+        catch (VhostBackendException e)
+        {
+            throw Break(e);
+        }
+    }
+
+    /// <summary>Marks the connection unusable (a reply that cannot be trusted) and shuts it down; returns <paramref name="e"/> to throw.</summary>
+    public VhostBackendException Break(VhostBackendException e)
+    {
+        _broken ??= e.Message;
+        socket.Shutdown();
+        return e;
+    }
+
+    private byte[] ReadReply(VhostUserRequest request, int expectedBytes, bool allowEmpty)
     {
         string name = VhostUserParser.Name((uint)request);
         VhostUserHeader header = VhostUserHeader.Read(ReadExactly(VhostUserHeader.SizeBytes, name));
