@@ -34,7 +34,7 @@ public sealed class RunNetBadInputTests : IDisposable
     [InlineData("hash-report=2", "hash-report=2")]
     [InlineData("steering=fast", "steering=fast")]
     [InlineData("speed=10G", "speed=10G")]
-    [InlineData("fds=3,4", "not both")]
+    [InlineData("fds=3,4", "give one of tap=NAME, fds=LIST and vhost-user=PATH")]
     public void Bad_net_values(string extra, string named)
     {
         string tap = UniqueTap();
@@ -44,7 +44,7 @@ public sealed class RunNetBadInputTests : IDisposable
     [HostTheory(HostNeeds.Kvm | HostNeeds.Tap)]
     [InlineData("fds=3,4,5,queues=2", "queues=2")]
     [InlineData("fds=1", "fds=1")]
-    [InlineData("queues=2", "needs tap=NAME or fds=LIST")]
+    [InlineData("queues=2", "needs tap=NAME, fds=LIST or vhost-user=PATH")]
     [InlineData("tap=abcdefghijklmnop", "tap=abcdefghijklmnop")]
     [InlineData("fds=3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19", "17 fds")] // issue 8: more fds than queue pairs (16)
     public void Bad_net_specs_without_a_valid_tap(string spec, string named) =>

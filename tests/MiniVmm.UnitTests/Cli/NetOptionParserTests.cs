@@ -196,12 +196,12 @@ public sealed class NetOptionParserTests
     [InlineData("")]
     [InlineData("queues=2")]
     [InlineData("rss=off,mac=02:00:00:00:00:01")]
-    public void Needs_tap_or_fds(string spec) => Rejects(spec, "needs tap=NAME or fds=LIST");
+    public void Needs_tap_or_fds(string spec) => Rejects(spec, "needs tap=NAME, fds=LIST or vhost-user=PATH");
 
     [Theory]
     [InlineData("tap=mv0,fds=3,4")]
     [InlineData("fds=3,4,tap=mv0")]
-    public void Tap_and_fds_conflict(string spec) => Rejects(spec, "not both");
+    public void Tap_and_fds_conflict(string spec) => Rejects(spec, "give one of tap=NAME, fds=LIST and vhost-user=PATH");
 
     [Theory]
     [InlineData("fds=3,4,5,queues=2", "queues=2", "3 fds")]
