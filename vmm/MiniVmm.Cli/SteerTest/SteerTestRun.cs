@@ -1,6 +1,7 @@
 using System.Globalization;
 using MiniVmm.HostNet;
 using MiniVmm.Machine;
+using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Machine.Net;
 using MiniVmm.Rss.Packets;
 using MiniVmm.Rss;
@@ -57,7 +58,8 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
             Queues = options.Queues,
             HashReport = options.HashReport,
             Steering = options.Steering,
-        });
+            Vhost = options.Vhost,
+        }, log: options.Vhost == VhostRequest.Off ? null : line => { lock (log) log.WriteLine($"minivmm: {line}"); }); // the data path line, from the vCPU at DRIVER_OK
         Tap = nic.Tap;
         BackendName = MiniVmm.HostNet.Steering.SteeringSelector.Name(nic.Steering.Kind);
         BackendReason = nic.Steering.LogLine;
