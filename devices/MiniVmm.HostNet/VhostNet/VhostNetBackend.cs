@@ -12,7 +12,7 @@ namespace MiniVmm.HostNet.VhostNet;
 /// and from the pair's TAP queue. The same front-end calls as vhost-user, turned into the vhost ioctls;
 /// ring and table addresses are this process's own (<see cref="SharedMemoryRegion.HostAddress"/>), since
 /// the kernel reads guest RAM through our mappings. The control queue is never the kernel's: the VMM
-/// answers it. Calls come from one thread at a time (the front end's lock); every failure is a
+/// answers it. Calls come from one thread at a time (VhostNetDataPath's lock); every failure is a
 /// <see cref="VhostBackendException"/> naming the pair and the ioctl.
 /// </summary>
 public sealed class VhostNetBackend : IVhostBackend

@@ -11,7 +11,7 @@ namespace MiniVmm.Testing;
 /// </summary>
 public sealed class FakeVhostNet
 {
-    /// <summary>VHOST_NET_FEATURES of a 6.x kernel: NOTIFY_ON_EMPTY, ANY_LAYOUT (= VHOST_NET_F_VIRTIO_NET_HDR), INDIRECT_DESC, EVENT_IDX, LOG_ALL, MRG_RXBUF, VERSION_1, ACCESS_PLATFORM, RING_RESET.</summary>
+    /// <summary>VHOST_NET_FEATURES of Linux 6.1 (drivers/vhost/net.c): NOTIFY_ON_EMPTY, ANY_LAYOUT (= VHOST_NET_F_VIRTIO_NET_HDR), INDIRECT_DESC, EVENT_IDX, LOG_ALL, MRG_RXBUF, VERSION_1, ACCESS_PLATFORM, RING_RESET.</summary>
     public const ulong MainlineFeatures = (1UL << 24) | (1UL << 27) | (1UL << 28) | (1UL << 29) | (1UL << 26) | (1UL << 15) | (1UL << 32) | (1UL << 33) | (1UL << 40);
 
     private readonly object _lock = new();
