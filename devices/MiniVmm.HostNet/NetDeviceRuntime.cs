@@ -1,5 +1,7 @@
+using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Memory;
 using MiniVmm.Native;
+using MiniVmm.VhostUser.FrontEnd;
 using MiniVmm.Virtio;
 using MiniVmm.Virtio.Net;
 
@@ -11,13 +13,17 @@ namespace MiniVmm.HostNet;
 /// and one <see cref="ControlQueueWorker"/>, started when the driver activates the device and stopped
 /// (and joined) when it resets it, halts it or switches bus mastering off; a reset and a new
 /// activation bring them back. The transport binds guest memory and one kick fd per queue; the
-/// workers signal through the transport's <see cref="IVirtioInterrupts"/>.
+/// workers signal through the transport's <see cref="IVirtioInterrupts"/>. Given a
+/// <see cref="VhostNetDataPath"/>, the kernel's vhost-net may carry the data rings instead of the pair
+/// workers (chosen at each DRIVER_OK); the control queue and the steering stay here either way.
 /// </summary>
 public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
 {
     private readonly object _lock = new();
     private readonly Action<string> _log;
     private readonly QueuePairWorker?[] _pairWorkers;
+    private readonly VhostNetDataPath? _vhost;
+    private bool _kernelRings;
     private ControlQueueWorker? _controlWorker;
     private IGuestMemory? _memory;
     private FileDescriptor?[] _kicks = [];
@@ -26,7 +32,8 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
 
     /// <param name="name">The NIC's name in thread names and logs, e.g. "net0".</param>
     /// <param name="log">Where one-line diagnostics go (stderr by default).</param>
-    public NetDeviceRuntime(string name, VirtioNetOptions options, INetBackend backend, Action<string>? log = null)
+    /// <param name="vhost">The kernel's vhost-net as an alternative data path, owned from now on; null: always in-process.</param>
+    public NetDeviceRuntime(string name, VirtioNetOptions options, INetBackend backend, Action<string>? log = null, VhostNetDataPath? vhost = null)
     {
         if (options.QueuePairs > backend.QueuePairs)
         {
@@ -38,6 +45,8 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
         Device = new VirtioNetDevice(options, this);
         _pairWorkers = new QueuePairWorker?[options.QueuePairs];
         _kicks = new FileDescriptor?[Device.Queues.Count];
+        _vhost = vhost;
+        _vhost?.Attach(Device);
     }
 
     public string Name { get; }
@@ -56,6 +65,15 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
     public int RunningPairWorkers
     {
         get { lock (_lock) return _pairWorkers.Count(w => w?.IsRunning == true); }
+    }
+
+    /// <summary>The kernel's vhost-net data path, when the runtime was given one.</summary>
+    public VhostNetDataPath? Vhost => _vhost;
+
+    /// <summary>True when the last DRIVER_OK gave the data rings to vhost-net (no pair worker runs then).</summary>
+    public bool KernelCarriesRings
+    {
+        get { lock (_lock) return _kernelRings; }
     }
 
     /// <summary>True while the control queue's worker runs.</summary>
@@ -116,6 +134,7 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
         lock (_lock)
         {
             Backend.Activate(negotiatedFeatures);
+            _kernelRings = _vhost?.Activate(negotiatedFeatures) == true;
             if (ApplySteering(SteeringState.Initial) is string error)
             {
                 _log($"{Name}: cannot set up steering at activation: {error}");
@@ -157,15 +176,17 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
         try
         {
             Backend.Apply(next);
+            _vhost?.SetPairs(next.Pairs); // with vhost-net: the rings of the pairs in use are served, the others not
             return null;
         }
-        catch (Exception e) when (e is SyscallException or TapException or ObjectDisposedException)
+        catch (Exception e) when (e is SyscallException or TapException or ObjectDisposedException or VhostBackendException)
         {
             try
             {
                 Backend.Apply(previous);
+                _vhost?.SetPairs(previous.Pairs);
             }
-            catch (Exception again) when (again is SyscallException or TapException or ObjectDisposedException)
+            catch (Exception again) when (again is SyscallException or TapException or ObjectDisposedException or VhostBackendException)
             {
                 _log($"{Name}: could not restore the previous steering either: {again.Message}");
             }
@@ -181,14 +202,45 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
             _disposed = true;
         }
         StopWorkers();
+        _vhost?.Dispose(); // before the TAP: each vhost-net fd holds a TAP queue
         Backend.Dispose();
     }
 
-    /// <summary>One worker per data pair with a queue the driver enabled, and one for the control queue. Called with the lock held.</summary>
+    /// <summary>
+    /// One worker per data pair with a queue the driver enabled, or the data rings to vhost-net, and one
+    /// worker for the control queue. Called with the lock held.
+    /// </summary>
     private void StartWorkers()
     {
-        for (int k = 0; k < Device.Pairs.Count; k++) StartWorkerOf(2 * k);
+        if (_kernelRings)
+        {
+            if (!TryStartKernelRings()) return;
+        }
+        else
+        {
+            for (int k = 0; k < Device.Pairs.Count; k++) StartWorkerOf(2 * k);
+        }
         StartWorkerOf(Device.ControlQueueIndex);
+    }
+
+    /// <summary>
+    /// The data rings to vhost-net. A ring the kernel refuses is a host failure of the device (§2.1.2:
+    /// DEVICE_NEEDS_RESET), as a failing TAP is for a worker. Called with the lock held.
+    /// </summary>
+    private bool TryStartKernelRings()
+    {
+        if (_disposed || _memory is null) return false;
+        try
+        {
+            _vhost!.StartRings();
+            return true;
+        }
+        catch (VhostBackendException e)
+        {
+            _log($"{Name}: vhost-net refused a ring: {e.Message}");
+            Device.Interrupts.MarkNeedsReset(new VirtioFailure(null, VirtioError.BackendFailed, $"vhost-net: {e.Message}"));
+            return false;
+        }
     }
 
     /// <summary>Starts the worker that serves <paramref name="queue"/>, if its queues are enabled. Called with the lock held.</summary>
@@ -199,7 +251,7 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
         if (Device.TryGetPairOfQueue(queue, out int k, out _))
         {
             NetQueuePair pair = Device.Pairs[k];
-            if (_pairWorkers[k] is not null || (!pair.RxQueue.IsEnabled && !pair.TxQueue.IsEnabled)) return;
+            if (_kernelRings || _pairWorkers[k] is not null || (!pair.RxQueue.IsEnabled && !pair.TxQueue.IsEnabled)) return;
             var worker = new QueuePairWorker($"{Name}-qp{k}", pair, Backend.PortOf(k), context, KickOf(pair.RxQueueIndex), KickOf(pair.TxQueueIndex));
             _pairWorkers[k] = worker;
             worker.Start();
@@ -234,7 +286,10 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
         }
     }
 
-    /// <summary>Stops and joins every worker (except the calling one, which stops by itself). Never holds the lock while joining.</summary>
+    /// <summary>
+    /// Stops and joins every worker (except the calling one, which stops by itself), then takes the data
+    /// rings back from vhost-net. Never holds the lock while joining.
+    /// </summary>
     private void StopWorkers()
     {
         QueuePairWorker?[] pairs;
@@ -248,6 +303,11 @@ public sealed class NetDeviceRuntime : INetDeviceHost, IDisposable
         }
         control?.Dispose();
         foreach (QueuePairWorker? worker in pairs) worker?.Dispose();
+        if (_vhost is null) return; // a vhost-user transport's thread may hold the lock while it joins a worker (StopWorkerOf)
+        lock (_lock)
+        {
+            if (_memory is not null) _vhost.StopRings(_memory);
+        }
     }
 
     private FileDescriptor? KickOf(int queue) => (uint)queue < (uint)_kicks.Length ? _kicks[queue] : null;

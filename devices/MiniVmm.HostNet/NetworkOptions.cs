@@ -1,12 +1,14 @@
 using MiniVmm.HostNet.Steering;
+using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.HostNet;
 
 /// <summary>
 /// The virtio-net device and its back end, as `--net` describes them (validated by the CLI): a TAP
-/// (`tap=NAME` or `fds=LIST`) with this process's steering, or a vhost-user back end process
-/// (`vhost-user=PATH`), which owns the TAP and the steering itself.
+/// (`tap=NAME` or `fds=LIST`) with this process's steering and, with `vhost=`, maybe the kernel's
+/// vhost-net as the data path, or a vhost-user back end process (`vhost-user=PATH`), which owns the
+/// TAP and the steering itself.
 /// </summary>
 public sealed record NetworkOptions
 {
@@ -35,4 +37,7 @@ public sealed record NetworkOptions
     public bool HashReport { get; init; } = true;
 
     public SteeringRequest Steering { get; init; } = SteeringRequest.Auto;
+
+    /// <summary>With a TAP: whether the kernel's vhost-net carries the data rings (docs/VHOST.md).</summary>
+    public VhostRequest Vhost { get; init; } = VhostRequest.Off;
 }

@@ -31,7 +31,7 @@ public sealed class TapNetBackend(Tap tap, ISteeringBackend steering, SteeringCh
             SteeringChoice choice = SteeringSelector.Choose(options.Steering, capabilities, options.HashReport);
             steering = SteeringBackends.Create(choice, tap, bpf.TakeProgram);
             tap.SetActiveQueues(1);
-            return new TapNetBackend(tap, steering, choice);
+            return new TapNetBackend(tap, steering, choice) { Capabilities = capabilities };
         }
         catch
         {
@@ -57,6 +57,9 @@ public sealed class TapNetBackend(Tap tap, ISteeringBackend steering, SteeringCh
 
     /// <summary>Which back end steers, and the one log line that says why.</summary>
     public SteeringChoice Choice => choice;
+
+    /// <summary>The probe answers the choice was made from (null when built without probing).</summary>
+    public ISteeringCapabilities? Capabilities { get; init; }
 
     public int QueuePairs => tap.Queues.Count;
 

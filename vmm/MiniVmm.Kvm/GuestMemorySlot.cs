@@ -21,6 +21,7 @@ public sealed unsafe class GuestMemorySlot
         byte* host = region.Pointer + regionOffset;
         vm.SetUserMemoryRegion(slot, guestAddress, sizeBytes, host);
         Slot = slot;
+        HostAddress = (ulong)host;
         GuestAddress = guestAddress;
         RegionOffset = regionOffset;
         SizeBytes = sizeBytes;
@@ -32,6 +33,9 @@ public sealed unsafe class GuestMemorySlot
     public GuestAddress GuestAddress { get; }
 
     public ulong RegionOffset { get; }
+
+    /// <summary>Where this process maps the slot's first byte: what the kernel's vhost-net is given for it.</summary>
+    public ulong HostAddress { get; }
 
     public ulong SizeBytes { get; }
 

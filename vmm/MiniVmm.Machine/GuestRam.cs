@@ -36,8 +36,8 @@ public sealed class GuestRam : IDisposable
             var below = new GuestMemorySlot(vm, LowSlot, new GuestAddress(0), _region, 0, low);
             GuestMemorySlot? above = high > 0 ? new GuestMemorySlot(vm, HighSlot, new GuestAddress(BootLayout.HighRamStart), _region, low, high) : null;
             Memory = above is null ? below.Memory : new SplitGuestMemory(below.Memory, above.GuestAddress, above.Memory);
-            SharedRegions = _file is null ? null : [.. new[] { below, above }.OfType<GuestMemorySlot>()
-                .Select(s => new SharedMemoryRegion(s.GuestAddress, s.SizeBytes, _file, s.RegionOffset, UserAddress: s.GuestAddress.Value))];
+            Regions = [.. new[] { below, above }.OfType<GuestMemorySlot>()
+                .Select(s => new SharedMemoryRegion(s.GuestAddress, s.SizeBytes, _file, s.RegionOffset, UserAddress: s.GuestAddress.Value) { HostAddress = s.HostAddress })];
         }
         catch
         {
@@ -55,10 +55,15 @@ public sealed class GuestRam : IDisposable
     public bool Shared => _file is not null;
 
     /// <summary>
-    /// The RAM as a vhost back end maps it (null unless <see cref="Shared"/>): one region per KVM slot,
-    /// each with user address = guest address, so the ring addresses we hand over are guest-physical.
+    /// The RAM as a vhost back end sees it, one region per KVM slot: user address = guest address, so
+    /// the ring addresses we hand a vhost-user back end are guest-physical, and the host address of
+    /// the slot for the kernel's vhost-net. Without <see cref="Shared"/> the regions have no file:
+    /// only vhost-net (which works in this process's address space) can use them.
     /// </summary>
-    public IReadOnlyList<SharedMemoryRegion>? SharedRegions { get; }
+    public IReadOnlyList<SharedMemoryRegion> Regions { get; }
+
+    /// <summary>The regions when another process can map them (<see cref="Shared"/>), else null.</summary>
+    public IReadOnlyList<SharedMemoryRegion>? SharedRegions => Shared ? Regions : null;
 
     /// <summary>
     /// The most guest RAM <paramref name="host"/> can give now, and what sets that limit: the memory the

@@ -50,6 +50,9 @@ public sealed class Machine : IDisposable
     /// <summary>Guest RAM as a vhost back end maps it; null unless the machine was created with shared memory.</summary>
     public IReadOnlyList<VhostUser.FrontEnd.SharedMemoryRegion>? SharedRegions => _ram.SharedRegions;
 
+    /// <summary>Guest RAM as the kernel's vhost-net takes it (host addresses of this process), shared or not.</summary>
+    public IReadOnlyList<VhostUser.FrontEnd.SharedMemoryRegion> MemoryRegions => _ram.Regions;
+
     public Bus IoBus { get; } = new("pio");
 
     public Bus MmioBus { get; } = new("mmio");

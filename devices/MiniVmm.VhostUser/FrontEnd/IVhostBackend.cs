@@ -25,7 +25,7 @@ public interface IVhostBackend : IDisposable
     /// <summary>The features the driver accepted, masked to what the back end offered.</summary>
     void SetFeatures(ulong features);
 
-    /// <summary>The guest's memory, as regions of shared files.</summary>
+    /// <summary>The guest's memory: vhost-user maps each region's file, vhost-net uses each region's host address.</summary>
     void SetMemoryTable(IReadOnlyList<SharedMemoryRegion> regions);
 
     /// <summary>
@@ -34,10 +34,13 @@ public interface IVhostBackend : IDisposable
     /// </summary>
     void StartRing(VhostRing ring, ushort lastAvail, FileDescriptor kick, FileDescriptor call);
 
-    /// <summary>Stops a ring and returns its last_avail_idx (GET_VRING_BASE).</summary>
+    /// <summary>Stops a ring and returns its last_avail_idx (GET_VRING_BASE; vhost-net unbinds its TAP queue first).</summary>
     ushort StopRing(int index);
 
-    /// <summary>Enables or disables a started ring (SET_VRING_ENABLE): VQ_PAIRS_SET for a back end without a control queue.</summary>
+    /// <summary>
+    /// Enables or disables a started ring: VQ_PAIRS_SET for a back end without a control queue
+    /// (vhost-user: SET_VRING_ENABLE; vhost-net: VHOST_NET_SET_BACKEND with the pair's TAP queue or -1).
+    /// </summary>
     void SetRingEnabled(int index, bool enabled);
 
     /// <summary>The back end's config space changed (CONFIG_CHANGE_MSG: link status).</summary>

@@ -115,8 +115,9 @@ public sealed class VhostUserBackend : IVhostBackend
     public void SetMemoryTable(IReadOnlyList<SharedMemoryRegion> regions)
     {
         if (regions.Count is 0 or > 8) throw new ArgumentException($"{regions.Count} memory regions; vhost-user takes 1 to 8", nameof(regions));
+        if (regions.Any(r => r.File is null)) throw new ArgumentException("a vhost-user back end maps guest RAM from its file: the machine's RAM must be shared (memfd)", nameof(regions));
         var descriptions = regions.Select(r => new MemoryRegionDescription(r.GuestAddress.Value, r.SizeBytes, r.UserAddress, r.FileOffset)).ToList();
-        _connection.Set(VhostUserRequest.SetMemTable, VhostUserEncoder.MemTableRequest(descriptions), [.. regions.Select(r => r.File)]);
+        _connection.Set(VhostUserRequest.SetMemTable, VhostUserEncoder.MemTableRequest(descriptions), [.. regions.Select(r => r.File!)]);
     }
 
     public void StartRing(VhostRing ring, ushort lastAvail, FileDescriptor kick, FileDescriptor call)

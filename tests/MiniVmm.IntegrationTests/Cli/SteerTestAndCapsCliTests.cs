@@ -86,4 +86,75 @@ public sealed class SteerTestAndCapsCliTests
         string withoutReport = ioctls ? "kernel" : ebpf ? "ebpf-hybrid" : "software";
         Assert.Equal(withoutReport, steering.GetProperty("auto_backend_without_hash_report").GetString());
     }
+
+    /// <summary>
+    /// steer-test --vhost auto with hash report on (the default): on these machines there is no
+    /// vhost-net, on a mainline vhost-net host the kernel cannot report the hash; either way the rig
+    /// runs on the in-process data path, says so in its data path line, and every frame matches.
+    /// </summary>
+    [HostFact(HostNeeds.Kvm | HostNeeds.Tap)]
+    public void Steer_test_with_vhost_auto_and_hash_report_runs_in_process_and_says_why()
+    {
+        string tap = $"mvs{Random.Shared.Next(1_000_000, 9_999_999)}";
+        MinivmmProcess.Result r = MinivmmProcess.Run(null, TimeSpan.FromSeconds(180), "steer-test", "--json", "--queues", "2", "--frames", "300", "--vhost", "auto", "--tap", tap);
+        MiniVmm.IntegrationTests.HostNet.TapTestKit.AssertRemoved(tap);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(0, doc.RootElement.GetProperty("mismatches").GetInt32());
+        string line = Assert.Single(r.StderrLines, l => l.Contains("data path"));
+        Assert.StartsWith("minivmm: net0: data path: in-process (vhost=auto: ", line);
+    }
+
+    /// <summary>steer-test --vhost on with hash report on cannot be honoured on any mainline host: one line, exit 2, no TAP left.</summary>
+    [HostFact(HostNeeds.Kvm | HostNeeds.Tap)]
+    public void Steer_test_with_vhost_on_and_hash_report_is_bad_input()
+    {
+        string tap = $"mvs{Random.Shared.Next(1_000_000, 9_999_999)}";
+        MinivmmProcess.Result r = MinivmmProcess.Run(null, TimeSpan.FromSeconds(60), "steer-test", "--queues", "2", "--vhost", "on", "--tap", tap);
+        MiniVmm.IntegrationTests.HostNet.TapTestKit.AssertRemoved(tap);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.StartsWith("minivmm: vhost=on: ", Assert.Single(r.StderrLines));
+    }
+
+    /// <summary>
+    /// caps says whether /dev/vhost-net opens, and why not with the open's errno; the test opens the
+    /// device itself to know which answer is right (these machines: ENOENT, CONFIG_VHOST_NET is off).
+    /// The data path `vhost=auto` would take follows: in-process without the device, and with it
+    /// in-process too once hash report is negotiated on a kernel that cannot report the hash.
+    /// </summary>
+    [HostFact(HostNeeds.Tap | HostNeeds.Bpf)]
+    public void Caps_json_reports_vhost_net_and_the_data_path_auto_would_take()
+    {
+        string? openError = null;
+        try
+        {
+            using var device = new FileStream("/dev/vhost-net", FileMode.Open, FileAccess.ReadWrite);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            openError = e.Message;
+        }
+        MinivmmProcess.Result r = MinivmmProcess.Run("caps", "--json");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        JsonElement vhost = doc.RootElement.GetProperty("vhost_net");
+        string reason = vhost.GetProperty("reason").GetString()!;
+        string withHash = vhost.GetProperty("auto_with_hash_report").GetString()!;
+        string withoutHash = vhost.GetProperty("auto_without_hash_report").GetString()!;
+        Assert.True(vhost.GetProperty("available").GetBoolean() == (openError is null), $"caps: {reason}; the test's own open: {openError ?? "works"}");
+        if (openError is not null)
+        {
+            Assert.StartsWith("open /dev/vhost-net: E", reason);
+            if (!File.Exists("/dev/vhost-net")) Assert.Contains("ENOENT (2): no vhost-net in this kernel", reason);
+            Assert.Equal($"data path: in-process (vhost=auto: vhost-net: no ({reason}))", withHash);
+            Assert.Equal(withHash, withoutHash);
+        }
+        else
+        {
+            Assert.Matches("^0x[0-9a-f]+$", vhost.GetProperty("features").GetString()!);
+            Assert.StartsWith("data path: vhost-net (vhost=auto: steering ", withoutHash);
+            bool ioctls = doc.RootElement.GetProperty("steering").GetProperty("tun_hash_ioctls").GetBoolean();
+            if (!ioctls) Assert.StartsWith("data path: in-process (vhost=auto: negotiated HASH_REPORT", withHash);
+        }
+    }
 }

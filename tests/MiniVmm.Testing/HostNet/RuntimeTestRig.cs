@@ -1,6 +1,8 @@
 using MiniVmm.HostNet;
+using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Memory;
 using MiniVmm.Native;
+using MiniVmm.VhostUser.FrontEnd;
 using MiniVmm.Virtio;
 using MiniVmm.Virtio.Net;
 using MiniVmm.Virtio.Pci;
@@ -12,11 +14,17 @@ namespace MiniVmm.Testing;
 /// The device's runtime with its real worker threads, over fake RAM, a virtio-pci transport, fake
 /// MSI and a <see cref="FakeNetBackend"/>: kicks are real eventfds, so a driver notify wakes a real
 /// worker. For tests of what the threads do (lifecycle, budgets, failures); <see cref="NetTestRig"/>
-/// is the synchronous rig for packet work.
+/// is the synchronous rig for packet work. Given a <see cref="VhostNetDataPath"/> (over a
+/// <see cref="FakeVhostNet"/>), it binds it as VirtioNetAttachment does: RAM as one region mapped at
+/// <see cref="HostBase"/>, the kick eventfds, and one call eventfd per MSI-X vector.
 /// </summary>
 public sealed class RuntimeTestRig : IDisposable
 {
+    /// <summary>Where the rig says its guest RAM is mapped (what vhost-net's addresses are made of).</summary>
+    public const ulong HostBase = 0x7f55_0000_0000;
+
     private readonly EventFd[] _kicks;
+    private readonly EventFd[] _calls;
 
     public RuntimeTestRig(int pairs = 2, int memoryBytes = 4 << 20)
         : this(new FakeNetBackend(pairs), new VirtioNetOptions { QueuePairs = pairs }, memoryBytes)
@@ -24,16 +32,25 @@ public sealed class RuntimeTestRig : IDisposable
     }
 
     /// <summary>A rig over any back end (a real TAP and steering back end in host tests), which it then owns.</summary>
-    public RuntimeTestRig(INetBackend backend, VirtioNetOptions options, int memoryBytes = 4 << 20)
+    public RuntimeTestRig(INetBackend backend, VirtioNetOptions options, int memoryBytes = 4 << 20, VhostNetDataPath? vhost = null)
     {
         Memory = new ArrayGuestMemory(memoryBytes);
         NetBackend = backend;
-        Runtime = new NetDeviceRuntime("test0", options, backend, line => { lock (Log) Log.Add(line); });
+        Runtime = new NetDeviceRuntime("test0", options, backend, line => { lock (Log) Log.Add(line); }, vhost);
         _kicks = Enumerable.Range(0, Runtime.Device.Queues.Count).Select(_ => new EventFd()).ToArray();
+        _calls = Enumerable.Range(0, Runtime.Device.Queues.Count + 1).Select(_ => new EventFd()).ToArray();
         Runtime.Bind(Memory, _kicks.Select(k => (FileDescriptor?)k.Handle).ToArray(), busMaster: false);
         Transport = new VirtioPciTransport(Runtime.Device, Msi, Memory, new GuestAddress(NetTestRig.BarBase));
         Driver = new VirtioPciDriver(Transport, Memory);
+        vhost?.Bind([new SharedMemoryRegion(new GuestAddress(0), (ulong)memoryBytes, null, 0, UserAddress: 0) { HostAddress = HostBase }],
+            [.. _kicks.Select(k => k.Handle)], CallOfVector);
     }
+
+    /// <summary>Queue <paramref name="queue"/>'s kick eventfd.</summary>
+    public FileDescriptor Kick(int queue) => _kicks[queue].Handle;
+
+    /// <summary>The call eventfd of MSI-X vector <paramref name="vector"/> (null for NO_VECTOR), as VirtioPciFunction.CallFdOf answers.</summary>
+    public FileDescriptor? CallOfVector(int vector) => (uint)vector < (uint)_calls.Length ? _calls[vector].Handle : null;
 
     public ArrayGuestMemory Memory { get; }
     /// <summary>The back end when it is the fake one (the default).</summary>
@@ -55,7 +72,8 @@ public sealed class RuntimeTestRig : IDisposable
     public bool NeedsReset => (Transport.Status & VirtioDeviceStatus.DeviceNeedsReset) != 0;
 
     /// <summary>Negotiates, sets up every queue, enables MSI-X and sets DRIVER_OK: the workers start.</summary>
-    public void Start(ulong features, ushort queueSize = 64)
+    /// <param name="expectActive">False for a test whose device fails at DRIVER_OK (DEVICE_NEEDS_RESET).</param>
+    public void Start(ulong features, ushort queueSize = 64, bool expectActive = true)
     {
         Queues.Clear();
         Assert.True(Driver.Negotiate(features), "device refused the features");
@@ -67,7 +85,7 @@ public sealed class RuntimeTestRig : IDisposable
         Driver.Write(16, 2, (uint)queues);
         Driver.EnableMsix(queues + 1);
         Driver.DriverOk();
-        Assert.True(Device.IsActive);
+        Assert.Equal(expectActive, Device.IsActive);
     }
 
     /// <summary>Posts a control command (<see cref="VirtioNetCommands"/>) and waits for the control worker's ack.</summary>
@@ -109,5 +127,6 @@ public sealed class RuntimeTestRig : IDisposable
     {
         Runtime.Dispose();
         foreach (EventFd k in _kicks) k.Dispose();
+        foreach (EventFd c in _calls) c.Dispose();
     }
 }

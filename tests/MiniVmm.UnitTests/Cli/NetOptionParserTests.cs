@@ -1,6 +1,7 @@
 using MiniVmm.HostNet;
 using MiniVmm.Cli.Configuration;
 using MiniVmm.HostNet.Steering;
+using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Machine.Net;
 using MiniVmm.Virtio.Net;
 
@@ -226,4 +227,22 @@ public sealed class NetOptionParserTests
     [Fact]
     public void As_many_fds_as_the_device_has_queue_pairs() =>
         Assert.Equal(VirtioNetOptions.MaxQueuePairsLimit, NetOptionParser.Parse($"fds={string.Join(',', Enumerable.Range(3, VirtioNetOptions.MaxQueuePairsLimit))}").Fds!.Count);
+
+    [Theory]
+    [InlineData("tap=mv0,vhost=on", VhostRequest.On)]
+    [InlineData("tap=mv0,vhost=AUTO", VhostRequest.Auto)]
+    [InlineData("tap=mv0,vhost=off", VhostRequest.Off)]
+    [InlineData("fds=3,4,vhost=auto", VhostRequest.Auto)]
+    [InlineData("tap=mv0", VhostRequest.Off)] // off until a run on a vhost-net host is recorded (docs/VHOST.md)
+    public void Vhost_is_on_off_or_auto_with_a_tap(string spec, VhostRequest expected) => Assert.Equal(expected, NetOptionParser.Parse(spec).Vhost);
+
+    [Fact]
+    public void Vhost_has_three_values() => Rejects("tap=mv0,vhost=yes", "vhost=yes", "must be on, off or auto");
+
+    [Fact]
+    public void Vhost_is_for_a_tap_not_for_a_vhost_user_back_end() =>
+        Rejects("vhost-user=/run/mv.sock,vhost=on", "vhost= is for tap= or fds=");
+
+    [Fact]
+    public void Vhost_is_listed_in_the_help() => Assert.Contains("vhost=on|off|auto", NetOptionParser.Help);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MiniVmm.Cli.Configuration;
 using MiniVmm.HostNet.Steering;
+using MiniVmm.HostNet.VhostNet;
 
 namespace MiniVmm.Cli.CommandLine;
 
@@ -23,6 +24,12 @@ public static class OptionValues
     {
         try { return SteeringSelector.ParseRequest(text); }
         catch (FormatException) { throw new UsageException($"{option} {text}: must be one of {string.Join(", ", SteeringNames)}"); }
+    }
+
+    public static VhostRequest Vhost(string option, string text)
+    {
+        try { return VhostNetSelector.Parse(text); }
+        catch (FormatException) { throw new UsageException($"{option} {text}: must be on, off or auto"); }
     }
 
     /// <summary>What --steering accepts (docs/STEERING.md), in the order help and completion list them.</summary>

@@ -13,20 +13,22 @@ public static class CapsCommand
         GuestExecutionProbe.Probe,
         TapCapsProbe.Probe,
         SteeringCapsProbe.Probe,
+        VhostNetCapsProbe.Probe,
     ];
 
     public static DocumentedCommand Create(CliConsole console)
     {
         var json = Declare.Flag("--json", "print one JSON object, a member per section", "-j");
-        var command = new DocumentedCommand("caps", "what this host offers: KVM capabilities, PVM, TAP multiqueue, steering probes",
+        var command = new DocumentedCommand("caps", "what this host offers: KVM capabilities, PVM, TAP multiqueue, steering probes, vhost-net",
             [
                 "minivmm caps",
                 "minivmm caps --json | jq .steering.auto_backend",
             ],
             """
             Reports the KVM API version and the capabilities MiniVmm uses, whether ring-0 guest code is
-            emulated (PVM), TAP multiqueue support, and the steering probes with the back end
-            `--steering auto` would pick and why.
+            emulated (PVM), TAP multiqueue support, the steering probes with the back end
+            `--steering auto` would pick and why, and whether /dev/vhost-net opens (the errno when
+            not) with the data path `--net tap=...,vhost=auto` would take.
             """) { json };
         command.SetAction(parse =>
         {

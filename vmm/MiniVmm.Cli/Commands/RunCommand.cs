@@ -6,6 +6,7 @@ using MiniVmm.Machine.Boot;
 using MiniVmm.Machine.Net;
 using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
+using MiniVmm.HostNet.VhostNet;
 
 using MiniVmm.VhostUser.FrontEnd;
 
@@ -145,14 +146,15 @@ public static class RunCommand
             else
             {
                 VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net);
-                console.Error.WriteLine($"minivmm: net0: tap {nic.Tap.Name}, {nic.Tap.Queues.Count} queue pairs; {nic.Steering.LogLine}");
+                string vhost = nic.Runtime.Vhost is { } kernel ? $"; {kernel.Summary}" : "";
+                console.Error.WriteLine($"minivmm: net0: tap {nic.Tap.Name}, {nic.Tap.Queues.Count} queue pairs; {nic.Steering.LogLine}{vhost}");
                 api?.Start(nic.Runtime, line => console.Error.WriteLine($"minivmm: {line}"));
             }
             return null;
         }
-        catch (Exception e) when (e is TapException or SteeringUnavailableException or VhostBackendException)
+        catch (Exception e) when (e is TapException or SteeringUnavailableException or VhostBackendException or VhostNetUnavailableException)
         {
-            return ExitCodes.Usage(console.Error, e.Message); // bad input: the TAP, the back end or the steering asked for is not there
+            return ExitCodes.Usage(console.Error, e.Message); // bad input: the TAP, the back end, the steering or the vhost-net asked for is not there
         }
         catch (Exception e)
         {

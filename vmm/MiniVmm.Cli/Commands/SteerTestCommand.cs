@@ -5,6 +5,7 @@ using MiniVmm.Cli.SteerTest;
 using MiniVmm.Rss;
 using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
+using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Machine.Boot;
 
 namespace MiniVmm.Cli.Commands;
@@ -22,6 +23,7 @@ public static class SteerTestCommand
                 "minivmm steer-test --table 0,0,1,1 --table2 1,1,0,0 --queues 2   # switch tables at run time",
                 "minivmm steer-test --replay traffic.pcapng -q 4    # your own traffic, per queue expected vs received",
                 "minivmm steer-test --vhost-user -q 4               # the probe's NIC over vhost-user, the TAP in a vhost-user-net back end",
+                "minivmm steer-test --hash-report off --vhost on     # the kernel's vhost-net carries the packets (docs/VHOST.md)",
             ],
             """
             Creates a TAP with N queues, boots the probe guest on MiniVmm's virtio-net, sends a flow set
@@ -32,7 +34,7 @@ public static class SteerTestCommand
             Exit status: 0 only if every frame matched; 2 for bad input; 1 otherwise.
             """)
         {
-            o.Queues, o.Frames, o.Steering.Option, o.HashReport.Option, o.Key, o.Types.Option, o.Table, o.Unclassified, o.Table2, o.Key2,
+            o.Queues, o.Frames, o.Steering.Option, o.HashReport.Option, o.Vhost.Option, o.Key, o.Types.Option, o.Table, o.Unclassified, o.Table2, o.Key2,
             o.Tap, o.Probe, o.Timeout, o.Replay, o.VhostUser, o.Json,
         };
         command.SetAction(parse => Execute(console, new SteerTestOptions
@@ -41,6 +43,7 @@ public static class SteerTestCommand
             Frames = parse.GetValue(o.Frames),
             Steering = o.Steering.Get(parse),
             HashReport = o.HashReport.Get(parse),
+            Vhost = o.Vhost.Get(parse),
             Key = parse.GivenValue(o.Key) ?? RssConfiguration.DefaultKey.ToArray(),
             HashTypes = o.Types.Get(parse),
             Table = parse.GivenValue(o.Table),
@@ -89,6 +92,7 @@ public static class SteerTestCommand
         }
         catch (TapException e) { return ExitCodes.Usage(console.Error, e.Message); }
         catch (SteeringUnavailableException e) { return ExitCodes.Usage(console.Error, e.Message); }
+        catch (VhostNetUnavailableException e) { return ExitCodes.Usage(console.Error, e.Message); }
         catch (Exception e) { return ExitCodes.Failure(console.Error, $"steer-test: {e.Message}"); }
 
         if (options.Json) SteerTestRenderer.WriteJson(result, run.BackendName, run.BackendReason, console.Out, options.Replay);
@@ -106,6 +110,9 @@ public static class SteerTestCommand
             t => OptionValues.Steering("--steering", t), "auto", "-s").Completing(OptionValues.SteeringNames);
         public readonly TextOption<bool> HashReport = new TextOption<bool>("hash-report", "on|off", "negotiate hash report and check the reported hashes",
             t => OptionValues.OnOff("--hash-report", t), "on").Completing("on", "off");
+        public readonly TextOption<VhostRequest> Vhost = new TextOption<VhostRequest>("vhost", "on|off|auto",
+            "the kernel's vhost-net carries the packets (auto: when the negotiated features let it); the data path line goes to stderr",
+            t => OptionValues.Vhost("--vhost", t), "off").Completing("on", "off", "auto");
         public readonly Option<byte[]?> Key = Declare.Value<byte[]?>("--key", "HEX", "Toeplitz key, up to 40 bytes (default: the Microsoft verification key)", RssCommandOptions.ParseKey);
         public readonly TextOption<VirtioNetHashTypes> Types = new("types", "MASK|NAMES", "hash types: a number or names (ipv4,tcpv4,udpv4,ipv6,tcpv6,udpv6,ip_ex,tcp_ex,udp_ex,all)",
             RssCommandOptions.ParseTypes, "all");

@@ -1,12 +1,14 @@
 using MiniVmm.HostNet;
 using System.Globalization;
 using MiniVmm.HostNet.Steering;
+using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Virtio.Net;
 
 namespace MiniVmm.Cli.Configuration;
 
 /// <summary>
-/// Parses <c>--net tap=NAME[,queues=N][,mac=MAC][,rss=on|off][,hash-report=on|off][,steering=auto|ebpf|software][,fds=LIST]</c>.
+/// Parses <c>--net tap=NAME[,queues=N][,mac=MAC][,rss=on|off][,hash-report=on|off][,steering=auto|ebpf|software][,fds=LIST][,vhost=on|off|auto]</c>
+/// (or <c>vhost-user=PATH[,...]</c>).
 /// Throws <see cref="UsageException"/> naming the first bad key or value.
 /// </summary>
 public static class NetOptionParser
@@ -25,6 +27,8 @@ public static class NetOptionParser
         new("hash-report", "on|off", "offer hash report (default on)", (o, part, v) => o with { HashReport = OnOff(part, v) }),
         new("steering", "MODE", "auto|ebpf|software|kernel|ebpf-kfuncs|ebpf-hybrid: who puts packets on queues (default auto: the best available; the choice and why are printed at start)",
             (o, part, v) => o with { Steering = ParseSteering(part, v) }),
+        new("vhost", "on|off|auto", "with tap= or fds=: the kernel's vhost-net carries the packets (auto: when the features the guest negotiates let the kernel do everything; default off; docs/VHOST.md)",
+            (o, part, v) => o with { Vhost = ParseVhost(part, v) }),
     ];
 
     /// <summary>The --net option's help: what SPEC is, then a line per key.</summary>
@@ -52,6 +56,8 @@ public static class NetOptionParser
         if (backEnds > 1) throw new UsageException($"--net {spec}: give one of tap=NAME, fds=LIST and vhost-user=PATH");
         if (options.VhostUserPath is not null && seen.FirstOrDefault(k => k is "rss" or "hash-report" or "steering") is string backEndKey)
             throw new UsageException($"--net {spec}: {backEndKey}= is the vhost-user back end's to decide (give it to minivmm vhost-user-net)");
+        if (options.VhostUserPath is not null && seen.Contains("vhost"))
+            throw new UsageException($"--net {spec}: vhost= is for tap= or fds= (a vhost-user back end already keeps the VMM off the data path)");
         if (options.VhostUserPath is null && seen.Contains("reconnect"))
             throw new UsageException($"--net {spec}: reconnect= needs vhost-user=PATH");
         if (options.Fds is { Count: > VirtioNetOptions.MaxQueuePairsLimit } many)
@@ -120,6 +126,12 @@ public static class NetOptionParser
     {
         try { return SteeringSelector.ParseRequest(value); }
         catch (FormatException) { throw Bad(part, "must be auto, ebpf, software, kernel, ebpf-kfuncs or ebpf-hybrid"); }
+    }
+
+    private static VhostRequest ParseVhost(string part, string value)
+    {
+        try { return VhostNetSelector.Parse(value); }
+        catch (FormatException) { throw Bad(part, "must be on, off or auto"); }
     }
 
     private static IEnumerable<int> ParseFds(string part, string value)

@@ -1,4 +1,5 @@
 using MiniVmm.HostNet.Steering;
+using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Rss;
 
 namespace MiniVmm.Cli.SteerTest;
@@ -10,6 +11,9 @@ public sealed record SteerTestOptions
     public int Frames { get; init; } = 1000;
     public SteeringRequest Steering { get; init; } = SteeringRequest.Auto;
     public bool HashReport { get; init; } = true;
+
+    /// <summary>Whether the kernel's vhost-net may carry the probe's packets (--vhost; docs/VHOST.md).</summary>
+    public VhostRequest Vhost { get; init; } = VhostRequest.Off;
     public byte[] Key { get; init; } = RssConfiguration.DefaultKey.ToArray();
     public VirtioNetHashTypes HashTypes { get; init; } = VirtioNetHashTypes.All;
     public ushort[]? Table { get; init; }

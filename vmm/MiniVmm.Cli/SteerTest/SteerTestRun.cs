@@ -3,6 +3,7 @@ using MiniVmm.HostNet;
 using MiniVmm.HostNet.VhostUser;
 using MiniVmm.Virtio.Net;
 using MiniVmm.Machine;
+using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Machine.Net;
 using MiniVmm.Rss.Packets;
 using MiniVmm.Rss;
@@ -50,6 +51,7 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
             Queues = options.Queues,
             HashReport = options.HashReport,
             Steering = options.Steering,
+            Vhost = options.Vhost,
         };
         // --vhost-user: the TAP and the steering live in a vhost-user back end (the vhost-user-net
         // command's classes, in this process) and the VM reaches it over a real socket, as `run` does.
@@ -76,7 +78,9 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         }
         else
         {
-            VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net);
+            // With vhost=, the data path line comes from the vCPU at DRIVER_OK.
+            VirtioNetAttachment nic = VirtioNetAttachment.Create(machine, net,
+                log: options.Vhost == VhostRequest.Off ? null : line => { lock (log) log.WriteLine($"minivmm: {line}"); });
             (backend, dataPath) = (nic.Backend, nic.Device);
         }
         Tap = backend.Tap;
