@@ -14,9 +14,10 @@ public sealed class SoftwareSteeringBackend : ISteeringBackend
     private readonly SoftwareSteeredPort[] _ports;
     private SteeringState _state = SteeringState.Initial;
 
-    public SoftwareSteeringBackend(Tap tap)
+    /// <param name="ringBytes">Each destination's hand-over ring (tests make it small).</param>
+    public SoftwareSteeringBackend(Tap tap, int ringBytes = SteeringExchange.DefaultRingBytes)
     {
-        _exchange = new SteeringExchange(tap.Queues.Count);
+        _exchange = new SteeringExchange(tap.Queues.Count, ringBytes);
         _ports = tap.Queues.Select(q => new SoftwareSteeredPort(q.Index, q, _exchange, this)).ToArray();
     }
 
