@@ -26,7 +26,7 @@ public sealed class SoftwareSteeringBackend : ISteeringBackend
     /// <summary>The steering the workers follow: configuration, pairs and generation in one value, swapped whole.</summary>
     public SteeringState State => Volatile.Read(ref _state);
 
-    /// <summary>Packets dropped because their destination's hand-over ring was full.</summary>
+    /// <summary>Packets dropped for any destination (its ring full while its guest had no buffers, or too large).</summary>
     public long DroppedPackets => _exchange.DroppedPackets;
 
     /// <summary>Packets handed to one destination pair by the workers (and kept by its own while its guest had no buffers).</summary>
@@ -34,6 +34,9 @@ public sealed class SoftwareSteeringBackend : ISteeringBackend
 
     /// <summary>Packets dropped for one destination pair.</summary>
     public long DroppedFor(int pair) => _exchange.DroppedFor(pair);
+
+    /// <summary>Packets dropped for one destination pair for one reason.</summary>
+    public long DroppedFor(int pair, HandOverDropReason reason) => _exchange.DroppedFor(pair, reason);
 
     public IPairPort PortOf(int pair) => _ports[pair];
 
