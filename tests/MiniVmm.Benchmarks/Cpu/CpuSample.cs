@@ -5,7 +5,7 @@ namespace MiniVmm.Benchmarks.Cpu;
 /// (user + system, and guest code run by its vCPU threads), the part of it on vCPU threads, and
 /// the kernel's user/system/guest split (/proc/PID/stat, 10 ms ticks).
 /// </summary>
-/// <param name="TotalNs">Sum over live threads of /proc/PID/task/TID/schedstat's run time (ns resolution).</param>
+/// <param name="TotalNs">Sum over live threads of /proc/PID/task/TID/schedstat's run time (ns resolution), or utime + stime when larger (a thread ended).</param>
 /// <param name="VcpuNs">The same sum over the threads that run the guest (named "vcpuN" by MiniVmm, "CPU N/KVM" by QEMU).</param>
 public readonly record struct CpuSample(long TotalNs, long VcpuNs, long UserNs, long SystemNs, long GuestNs)
 {

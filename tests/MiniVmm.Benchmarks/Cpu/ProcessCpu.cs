@@ -5,7 +5,8 @@ namespace MiniVmm.Benchmarks.Cpu;
 /// <summary>
 /// Reads a process's CPU time from /proc (no syscall of our own beyond file reads): the run time of
 /// every live thread from /proc/PID/task/TID/schedstat (nanoseconds), which of them run the guest
-/// (by thread name), and utime/stime/guest_time of the whole process from /proc/PID/stat.
+/// (by thread name), and utime/stime/guest_time of the whole process from /proc/PID/stat (which
+/// also counts threads that have ended).
 /// </summary>
 public static class ProcessCpu
 {
@@ -35,7 +36,10 @@ public static class ProcessCpu
             // Fields after the parenthesised command name (which may contain spaces): field 3 is the first.
             string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             long Field(int number) => long.Parse(f[number - 3], CultureInfo.InvariantCulture) * NsPerTick;
-            return new CpuSample(total, vcpu, UserNs: Field(14), SystemNs: Field(15), GuestNs: Field(43));
+            // The per-thread sum loses a thread that ends inside an interval; the process's own
+            // utime + stime keep it (10 ms resolution): that is the total when it is the larger.
+            long user = Field(14), system = Field(15);
+            return new CpuSample(Math.Max(total, user + system), vcpu, user, system, GuestNs: Field(43));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
