@@ -13,19 +13,20 @@ public static class ProcessCpu
     /// <summary>USER_HZ: /proc/PID/stat counts clock ticks of 1/100 s on Linux x86-64.</summary>
     private const long NsPerTick = 10_000_000;
 
-    /// <summary>A sample of <paramref name="pid"/> now; default if the process is gone.</summary>
+    /// <summary>A sample of <paramref name="pid"/> now; all zero if the process is gone.</summary>
     public static CpuSample Read(int pid)
     {
         try
         {
-            long total = 0, vcpu = 0;
+            long total = 0;
+            var vcpu = new Dictionary<int, long>();
             foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
             {
                 try
                 {
                     long ns = long.Parse(File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ')[0], CultureInfo.InvariantCulture);
                     total += ns;
-                    if (IsVcpuThread(File.ReadAllText(Path.Combine(task, "comm")).Trim())) vcpu += ns;
+                    if (IsVcpuThread(File.ReadAllText(Path.Combine(task, "comm")).Trim())) vcpu[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = ns;
                 }
                 catch (IOException)
                 {
@@ -43,7 +44,7 @@ public static class ProcessCpu
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return default;
+            return new CpuSample(0, new Dictionary<int, long>(), 0, 0, 0);
         }
     }
 
