@@ -25,4 +25,16 @@ public interface IPairPort : INetBackendQueue
 
     /// <summary>Moves up to <paramref name="budget"/> packets off the TAP queue without delivering any to this pair's guest.</summary>
     void ServeWhileStalled(int budget);
+
+    /// <summary>
+    /// True while the port will not read the TAP queue until its <see cref="Wakeup"/> (software
+    /// steering holds a packet for a pair whose ring is full): the worker stops watching the TAP
+    /// for input meanwhile instead of spinning on a readable fd.
+    /// </summary>
+    bool IsTapPaused => false;
+
+    /// <summary>Told by the worker when this pair's guest runs out of receive buffers (true) and when it may have posted more (false).</summary>
+    void SetRxStalled(bool stalled)
+    {
+    }
 }

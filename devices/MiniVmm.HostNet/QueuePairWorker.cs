@@ -112,6 +112,7 @@ public sealed class QueuePairWorker : IDisposable
         bool rxStalled = false, txBlocked = false;
         try
         {
+            _port.SetRxStalled(false); // a worker of an earlier activation may have left it stalled
             while (true)
             {
                 int n = _epoll.Wait(events, rxWork || txWork || serveStalled ? 0 : -1);
@@ -144,6 +145,7 @@ public sealed class QueuePairWorker : IDisposable
                             break;
                         case TokenRxKick:
                             EventFd.Drain(_rxKick!);
+                            if (rxStalled) _port.SetRxStalled(false);
                             rxStalled = false;
                             rxWork = true;
                             break;
@@ -152,8 +154,10 @@ public sealed class QueuePairWorker : IDisposable
                             txWork = true;
                             break;
                         case TokenWakeup:
+                            // Packets handed to this pair, or room in a ring the port waits for (IsTapPaused).
                             _port.Wakeup!.Drain();
-                            rxWork |= !rxStalled;
+                            if (rxStalled) serveStalled = _port.ServesWhileStalled;
+                            else rxWork = true;
                             break;
                     }
                 }
@@ -172,13 +176,14 @@ public sealed class QueuePairWorker : IDisposable
                     if (rx.Failure is VirtioFailure rxFailure) { Fail(rxFailure); return; }
                     rxWork = rx.Stop == RxStop.BudgetUsed;
                     rxStalled = rx.Stop == RxStop.NoGuestBuffers;
+                    if (rxStalled) _port.SetRxStalled(true);
                 }
                 if (serveStalled)
                 {
                     _port.ServeWhileStalled(NetQueuePair.DefaultBudget);
                     serveStalled = false; // level-triggered: the TAP fd wakes us again if more is waiting
                 }
-                WatchTap(readable: !rxStalled || _port.ServesWhileStalled, writable: txBlocked);
+                WatchTap(readable: (!rxStalled || _port.ServesWhileStalled) && !_port.IsTapPaused, writable: txBlocked);
             }
         }
         catch (Exception e)
@@ -191,6 +196,7 @@ public sealed class QueuePairWorker : IDisposable
     private void Fail(VirtioFailure failure)
     {
         Failure = failure;
+        _port.SetRxStalled(true); // this pair's ring is not drained any more: senders drop instead of waiting
         try
         {
             _context.Interrupts.MarkNeedsReset(failure);

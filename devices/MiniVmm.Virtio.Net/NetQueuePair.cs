@@ -20,6 +20,12 @@ public sealed class NetQueuePair
     /// <summary>Packets per call and direction, so one busy direction or queue never starves another.</summary>
     public const int DefaultBudget = 256;
 
+    /// <summary>
+    /// Transmit chains between two used->idx writes in one batch: a guest that reclaims while it
+    /// sends (Linux, the probe) refills the ring behind the device instead of waiting for the batch.
+    /// </summary>
+    public const int TxPublishInterval = 32;
+
     /// <summary>Back-end read errors in a row (no packet between them) after which the pair fails.</summary>
     public const int MaxConsecutiveBackendErrors = 64;
 
@@ -150,6 +156,7 @@ public sealed class NetQueuePair
                 }
                 TxQueue.AddUsed(memory, chain.Head, 0);
                 completed++;
+                if (completed % TxPublishInterval == 0) TxQueue.PublishUsed(memory);
             }
             if (completed == 0)
             {

@@ -123,8 +123,8 @@ static void parse_tx(const char *v, const char *end)
 			v++;
 			j->len = (unsigned)number(&v, end, ",");
 		}
-		if (j->len < 60 || j->len > 1514)
-			bad("frame length must be 60..1514");
+		if (j->len < 60 || j->len > MAX_TX_LEN)
+			bad("frame length must be 60..65535 (above 1514: TSO)");
 		if (v < end)
 			v++;
 	}
@@ -134,6 +134,7 @@ static void defaults(void)
 {
 	cfg.net = NET_AUTO;
 	cfg.mq = cfg.ctrl = cfg.rss = cfg.hash = cfg.mac = cfg.status = true;
+	cfg.event_idx = cfg.tso = true;
 	cfg.qsize = 256;
 	cfg.table_len_default = 128;
 	memcpy(cfg.rss1.key, msft_key, sizeof msft_key);
@@ -161,6 +162,8 @@ static void option(const char *k, size_t klen, const char *v, const char *end)
 	else if (IS("mac")) cfg.mac = on_off(v, end);
 	else if (IS("status")) cfg.status = on_off(v, end);
 	else if (IS("mrg")) cfg.mrg = on_off(v, end);
+	else if (IS("event_idx")) cfg.event_idx = on_off(v, end);
+	else if (IS("tso")) cfg.tso = on_off(v, end);
 	else if (IS("pairs")) cfg.pairs = (unsigned)whole_number(v, end, 0x8000);
 	else if (IS("qsize")) cfg.qsize = (unsigned)whole_number(v, end, 32768);
 	else if (IS("table_len")) cfg.table_len_default = (unsigned)whole_number(v, end, MAX_TABLE);

@@ -6,6 +6,7 @@
 #define MAX_KEY 64
 #define MAX_TABLE 256
 #define MAX_TX 16
+#define MAX_TX_LEN 65535         /* a TSO frame: IPv4 total length at most 65535 */
 
 struct rss_params {
 	uint8_t key[MAX_KEY];
@@ -27,6 +28,8 @@ struct config {
 	unsigned exit_status;
 	enum net_mode net;
 	bool mq, ctrl, rss, hash, mac, status, mrg;
+	bool event_idx;              /* offer VIRTIO_F_EVENT_IDX (as Linux does) */
+	bool tso;                    /* offer CSUM + HOST_TSO4, used by tx jobs longer than 1514 */
 	unsigned pairs;              /* 0 = all the device has */
 	unsigned qsize;              /* cap on every queue's size */
 	unsigned table_len_default;  /* length of the default spread table */

@@ -20,6 +20,8 @@ static void find_device(struct net *n)
 static uint64_t wanted_features(void)
 {
 	uint64_t w = 1ull << VIRTIO_F_VERSION_1;
+	if (cfg.event_idx) w |= 1ull << VIRTIO_F_EVENT_IDX;
+	if (cfg.tso) w |= 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_HOST_TSO4;
 	if (cfg.mac) w |= 1ull << VIRTIO_NET_F_MAC;
 	if (cfg.status) w |= 1ull << VIRTIO_NET_F_STATUS;
 	if (cfg.ctrl) {
@@ -75,13 +77,18 @@ static void init_device(struct net *n)
 		fail(EXIT_BAD_CMDLINE, "pairs=%u needs VIRTIO_NET_F_MQ or RSS", n->pairs);
 
 	/* §5.1.2: receiveqN = 2(N-1), transmitqN = 2(N-1)+1, controlq = 2 * max_pairs */
+	bool event_idx = has(n, VIRTIO_F_EVENT_IDX);
+	uint32_t tx_buf = TX_BUF_SIZE;
+	for (unsigned i = 0; i < cfg.tx_count; i++)
+		if (n->hdr_len + cfg.tx[i].len > tx_buf)
+			tx_buf = (n->hdr_len + MAX_TX_LEN + 4095) & ~4095u;
 	for (unsigned q = 0; q < n->pairs; q++) {
-		if (!virtq_setup(d, &n->rx[q], (uint16_t)(2 * q), (uint16_t)cfg.qsize, RX_BUF_SIZE) ||
-		    !virtq_setup(d, &n->tx[q], (uint16_t)(2 * q + 1), (uint16_t)cfg.qsize, RX_BUF_SIZE))
+		if (!virtq_setup(d, &n->rx[q], (uint16_t)(2 * q), (uint16_t)cfg.qsize, RX_BUF_SIZE, event_idx) ||
+		    !virtq_setup(d, &n->tx[q], (uint16_t)(2 * q + 1), (uint16_t)cfg.qsize, tx_buf, event_idx))
 			fail(EXIT_DEVICE_INIT, "queue pair %u missing", q);
 	}
 	if (has(n, VIRTIO_NET_F_CTRL_VQ)) {
-		if (!virtq_setup(d, &n->ctrl, (uint16_t)(2 * n->max_pairs), 8, 0))
+		if (!virtq_setup(d, &n->ctrl, (uint16_t)(2 * n->max_pairs), 8, 0, event_idx))
 			fail(EXIT_DEVICE_INIT, "control queue %u missing", 2 * n->max_pairs);
 		n->ctrl_page = alloc_pages(4096);
 	}

@@ -5,7 +5,9 @@
 #include "config.h"
 
 /* §5.1.3 feature bits */
+#define VIRTIO_NET_F_CSUM 0
 #define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_HOST_TSO4 11
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_F_CTRL_VQ 17
@@ -15,6 +17,7 @@
 
 #define MAX_PAIRS 64
 #define RX_BUF_SIZE 2048
+#define TX_BUF_SIZE 2048   /* 64 KiB + header when a tx job is longer than 1514 (TSO) */
 
 struct net {
 	struct virtio_dev dev;

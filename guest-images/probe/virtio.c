@@ -90,7 +90,7 @@ uint16_t virtio_num_queues(struct virtio_dev *d) { return mmio_read16(d->common 
 uint8_t virtio_isr(struct virtio_dev *d) { return d->isr ? mmio_read8(d->isr) : 0; }
 uint8_t virtio_config_generation(struct virtio_dev *d) { return mmio_read8(d->common + CC_CFGGEN); }
 
-bool virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t max_size, uint32_t buf_size)
+bool virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t max_size, uint32_t buf_size, bool event_idx)
 {
 	mmio_write16(d->common + CC_Q_SELECT, index);
 	uint16_t size = mmio_read16(d->common + CC_Q_SIZE);
@@ -115,7 +115,10 @@ bool virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t
 		q->free_ids[i] = (uint16_t)(size - 1 - i);
 	}
 	q->nfree = size;
-	q->avail[0] = 1;   /* VIRTQ_AVAIL_F_NO_INTERRUPT: we poll */
+	q->avail[0] = 1;   /* VIRTQ_AVAIL_F_NO_INTERRUPT: we poll (ignored by the device with EVENT_IDX) */
+	q->event_idx = event_idx;
+	if (event_idx)
+		q->avail[2 + size] = 0x8000;   /* used_event, half a lap away: no interrupt wanted */
 	mmio_write16(d->common + CC_Q_SIZE, size);
 	mmio_write16(d->common + CC_Q_MSIX, NO_VECTOR);
 	mmio_write64(d->common + CC_Q_DESC, (uint64_t)q->desc);
@@ -140,11 +143,23 @@ void virtq_push(struct virtq *q, uint16_t id)
 	q->avail[1] = q->avail_idx;
 }
 
-void virtq_kick(struct virtq *q)
+bool virtq_kick(struct virtq *q)
 {
-	mfence();   /* idx store visible before we read used->flags and notify */
-	if (!(q->used[0] & 1))   /* VIRTQ_USED_F_NO_NOTIFY */
+	mfence();   /* idx store visible before we read avail_event / used->flags */
+	uint16_t now = q->avail_idx, before = q->kicked_idx;
+	q->kicked_idx = now;
+	bool notify;
+	if (q->event_idx) {
+		/* §2.7.10: avail_event follows the used ring's elements. Notify when it lies in
+		 * (before, now], the entries added since the last decision. */
+		uint16_t event = q->used[2 + 4 * q->size];
+		notify = (uint16_t)(now - event - 1) < (uint16_t)(now - before);
+	} else {
+		notify = !(q->used[0] & 1);   /* VIRTQ_USED_F_NO_NOTIFY */
+	}
+	if (notify)
 		mmio_write16(q->notify_addr, q->index);
+	return notify;
 }
 
 bool virtq_pop_used(struct virtq *q, uint32_t *id, uint32_t *len)
@@ -157,5 +172,7 @@ bool virtq_pop_used(struct virtq *q, uint32_t *id, uint32_t *len)
 	*id = e->id;
 	*len = e->len;
 	q->last_used++;
+	if (q->event_idx)
+		q->avail[2 + q->size] = (uint16_t)(q->last_used + 0x8000);   /* used_event: never reached */
 	return true;
 }

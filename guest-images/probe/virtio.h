@@ -11,6 +11,7 @@
 #define VIRTIO_STATUS_NEEDS_RESET 64
 #define VIRTIO_STATUS_FAILED 128
 
+#define VIRTIO_F_EVENT_IDX 29
 #define VIRTIO_F_VERSION_1 32
 
 struct virtq_desc {
@@ -34,6 +35,8 @@ struct virtq {
 	volatile uint16_t *used;    /* flags, idx, then elems at +4 */
 	uint64_t notify_addr;
 	uint16_t avail_idx, last_used;
+	bool event_idx;             /* VIRTIO_F_EVENT_IDX negotiated: avail_event / used_event (§2.7.10) */
+	uint16_t kicked_idx;        /* avail_idx at the last notification decision */
 	uint16_t *free_ids;         /* stack of free descriptor ids (tx) */
 	uint16_t nfree;
 	uint8_t *buf;               /* size * buf_size bytes, buffer i for descriptor i */
@@ -59,14 +62,18 @@ uint8_t virtio_isr(struct virtio_dev *d);
 /* §4.1.4.3: config_generation, which changes with every configuration change. */
 uint8_t virtio_config_generation(struct virtio_dev *d);
 /* §4.1.5.1.3: sets up queue `index` with at most max_size entries and buffers
- * of buf_size bytes; false if the device has no such queue. */
-bool virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t max_size, uint32_t buf_size);
+ * of buf_size bytes (event_idx: VIRTIO_F_EVENT_IDX was negotiated); false if the
+ * device has no such queue. */
+bool virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t max_size, uint32_t buf_size, bool event_idx);
 void virtq_enable(struct virtio_dev *d, struct virtq *q);
 /* Publishes descriptor head `id` in the available ring (no notification). */
 void virtq_push(struct virtq *q, uint16_t id);
-/* §2.7.13: notifies unless the device said it doesn't want it. */
-void virtq_kick(struct virtq *q);
-/* Next used element, false if none. */
+/* §2.7.13: notifies unless the device said it doesn't want it: with EVENT_IDX only when
+ * the entries published since the last decision pass avail_event, else unless
+ * VIRTQ_USED_F_NO_NOTIFY. Returns whether it notified. */
+bool virtq_kick(struct virtq *q);
+/* Next used element, false if none. With EVENT_IDX it keeps used_event half a ring
+ * lap ahead of what was taken: this driver polls and never wants an interrupt. */
 bool virtq_pop_used(struct virtq *q, uint32_t *id, uint32_t *len);
 
 #endif

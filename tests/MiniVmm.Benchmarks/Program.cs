@@ -13,6 +13,8 @@ public static class Program
         ["rss"] = RssBenchmark.Run,
         ["tap"] = TapBenchmark.Run,
         ["qemu"] = QemuBenchmark.Run,
+        ["callgrind"] = CallgrindBenchmark.Run,
+        ["tap-loop"] = TapLoop.Run, // one loop of `tap`, run by `callgrind`
     };
 
     public static int Main(string[] args)

@@ -44,17 +44,30 @@ public sealed class PacketRing
     /// packet, so it may be asleep and must be woken; it is read after a full fence, so a consumer
     /// that re-checks after its own fence cannot miss both the packet and the wake-up.
     /// </summary>
-    public bool TryWrite(ReadOnlySpan<byte> packet, out bool consumerWasIdle)
+    public bool TryWrite(ReadOnlySpan<byte> packet, out bool consumerWasIdle) => TryWrite(packet, out consumerWasIdle, out _);
+
+    /// <summary>
+    /// As <see cref="TryWrite(ReadOnlySpan{byte}, out bool)"/>; <paramref name="neverFits"/> is true
+    /// when it failed although the ring was empty: at the current offset a record this size does not
+    /// fit however much the consumer frees (one larger than half the ring may not).
+    /// </summary>
+    public bool TryWrite(ReadOnlySpan<byte> packet, out bool consumerWasIdle, out bool neverFits)
     {
         consumerWasIdle = false;
         int record = HeaderBytes + Align4(packet.Length);
-        if (record > _buffer.Length) return false;
+        neverFits = record > _buffer.Length;
+        if (neverFits) return false;
         long start = _tail;
         long tail = start;
         int offset = (int)(tail & _mask);
         int toEnd = _buffer.Length - offset;
         long needed = record <= toEnd ? record : toEnd + record;
-        if (tail + needed - Volatile.Read(ref _head) > _buffer.Length) return false;
+        long head = Volatile.Read(ref _head);
+        if (tail + needed - head > _buffer.Length)
+        {
+            neverFits = head == tail;
+            return false;
+        }
         if (record > toEnd)
         {
             BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(offset), SkipMarker);

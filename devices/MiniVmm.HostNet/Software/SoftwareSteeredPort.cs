@@ -14,8 +14,10 @@ namespace MiniVmm.HostNet.Software;
 /// or kept by this one while its guest had no buffers) come before new TAP packets, so a flow keeps
 /// its order. While pair k's guest has no buffers the worker keeps serving the TAP queue through
 /// <see cref="ServeWhileStalled"/>: other pairs' packets still move, and pair k's own wait in its
-/// ring (or are dropped when it is full). Each packet is hashed once: the hash it was steered by is
-/// the one reported, carried behind a handed-over packet in a trailer. Runs on pair k's worker only.
+/// ring (or are dropped when it is full). A packet for a pair whose ring is full while its guest has
+/// buffers is held here, and the TAP is not read again until that ring has room (<see cref="IsTapPaused"/>):
+/// backpressure, not loss. Each packet is hashed once: the hash it was steered by is the one
+/// reported, carried behind a handed-over packet in a trailer. Runs on pair k's worker only.
 /// </summary>
 public sealed class SoftwareSteeredPort(int pair, TapQueue tap, SteeringExchange exchange, SoftwareSteeringBackend backend) : IPairPort
 {
@@ -26,6 +28,10 @@ public sealed class SoftwareSteeredPort(int pair, TapQueue tap, SteeringExchange
     private const int TrailerBytes = 12;
 
     private readonly byte[] _scratch = new byte[NetQueuePair.RxBufferBytes];
+
+    // A packet (with its trailer) for another pair whose ring was full: sent before the TAP is read again.
+    private readonly byte[] _held = new byte[NetQueuePair.RxBufferBytes];
+    private int _heldBytes, _heldTarget;
 
     // The hash of the packet Read returned last, and the steering generation it was computed under.
     private RxHash _lastHash;
@@ -39,13 +45,19 @@ public sealed class SoftwareSteeredPort(int pair, TapQueue tap, SteeringExchange
 
     public int HeaderBytes => tap.HeaderBytes;
 
+    /// <summary>True while a packet for a full ring is held: the TAP is read again after the wake-up.</summary>
+    public bool IsTapPaused => _heldBytes != 0;
+
+    public void SetRxStalled(bool stalled) => exchange.SetStalled(pair, stalled);
+
     public BackendResult Read(Span<byte> packet)
     {
         _lastGeneration = -1;
+        bool paused = !TrySendHeld();
         if (!exchange.IsEmpty(pair))
         {
             // Keep the TAP moving while older packets are delivered: one TAP packet per packet delivered.
-            ServeWhileStalled(1);
+            if (!paused) ServeWhileStalled(1);
             int length = exchange.TryReceive(pair, packet);
             if (length > TrailerBytes)
             {
@@ -54,7 +66,7 @@ public sealed class SoftwareSteeredPort(int pair, TapQueue tap, SteeringExchange
         }
         // The trailer goes in the scratch bytes behind the largest packet (NetQueuePair.PortScratchBytes).
         Span<byte> readSpace = packet[..^TrailerBytes];
-        for (int i = 0; i < ForwardBudget; i++)
+        for (int i = 0; i < ForwardBudget && _heldBytes == 0; i++)
         {
             BackendResult r = tap.Read(readSpace);
             if (r.Status != BackendStatus.Done) return r;
@@ -85,7 +97,8 @@ public sealed class SoftwareSteeredPort(int pair, TapQueue tap, SteeringExchange
 
     public void ServeWhileStalled(int budget)
     {
-        for (int i = 0; i < budget; i++)
+        if (!TrySendHeld()) return;
+        for (int i = 0; i < budget && _heldBytes == 0; i++)
         {
             // The device's own buffer may hold the packet waiting for guest buffers: use ours.
             BackendResult r = tap.Read(_scratch.AsSpan(0, _scratch.Length - TrailerBytes));
@@ -116,8 +129,23 @@ public sealed class SoftwareSteeredPort(int pair, TapQueue tap, SteeringExchange
         }
         if (target == pair && !keepOwn) return true;
         WriteTrailer(buffer, length, hash, generation);
-        exchange.Forward(target, buffer[..(length + TrailerBytes)]);
+        Span<byte> record = buffer[..(length + TrailerBytes)];
+        if (exchange.Forward(pair, target, record) == HandOver.Full)
+        {
+            record.CopyTo(_held);
+            _heldBytes = record.Length;
+            _heldTarget = target;
+        }
         return false;
+    }
+
+    /// <summary>Hands over the held packet, if any; false while its destination's ring is still full.</summary>
+    private bool TrySendHeld()
+    {
+        if (_heldBytes == 0) return true;
+        if (exchange.Forward(pair, _heldTarget, _held.AsSpan(0, _heldBytes)) == HandOver.Full) return false;
+        _heldBytes = 0;
+        return true;
     }
 
     /// <summary>A hash that was not computed is marked with generation -1: the receiving worker hashes then.</summary>

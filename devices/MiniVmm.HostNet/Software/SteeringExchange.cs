@@ -5,23 +5,33 @@ namespace MiniVmm.HostNet.Software;
 /// <summary>
 /// The software back end's hand-over between queue-pair workers: one bounded <see cref="PacketRing"/>
 /// per destination pair, allocated when the first packet goes there, and one wake-up eventfd per
-/// destination (watched by its worker), signalled only when the ring goes from empty to non-empty.
-/// Several workers may hand packets to one destination, so producers take that ring's lock (short
-/// and per destination); the destination's worker consumes without one. A full ring drops the
-/// packet and counts it against the destination, as a NIC drops on a full queue: a destination that
-/// has no guest buffers loses its own packets, never another queue's.
+/// pair (watched by its worker), signalled when its ring goes from empty to non-empty and when a
+/// ring it waits for has room again. Several workers may hand packets to one destination, so
+/// producers take that ring's lock (short and per destination); the destination's worker consumes
+/// without one. A full ring holds the sender back while the destination's guest has buffers (its
+/// worker is draining it: <see cref="HandOver.Full"/>, nothing lost); only while the destination
+/// has no buffers is a packet for it dropped and counted against it, as a NIC drops on a full queue.
 /// </summary>
 public sealed class SteeringExchange : IDisposable
 {
-    /// <summary>Enough for 40 full-size frames, or two 64 KiB ones, per destination.</summary>
-    public const int DefaultRingBytes = 128 * 1024;
+    /// <summary>
+    /// Enough for 160 full-size frames, or three 64 KiB ones, per destination; more than twice the
+    /// largest packet, so an empty ring always takes one (a record never wraps, see <see cref="PacketRing"/>).
+    /// </summary>
+    public const int DefaultRingBytes = 256 * 1024;
+
+    private const int NotWaiting = -1;
 
     private readonly int _ringBytes;
     private readonly PacketRing?[] _rings;
     private readonly Lock[] _producerLocks;
-    private readonly long[] _dropped;
+    private readonly long[] _droppedNoBuffers;
+    private readonly long[] _droppedTooLarge;
     private readonly long[] _handedOver;
     private readonly EventFd[] _wakeups;
+    private readonly int[] _stalled;     // per destination: 1 while its guest has no receive buffers
+    private readonly int[] _waitingOn;   // per source: the destination whose full ring it waits for, or NotWaiting
+    private readonly int[] _hasWaiters;  // per destination: 1 when some source may be waiting for room
 
     public SteeringExchange(int queuePairs, int ringBytes = DefaultRingBytes)
     {
@@ -30,8 +40,12 @@ public sealed class SteeringExchange : IDisposable
         _ringBytes = ringBytes;
         _rings = new PacketRing?[queuePairs];
         _producerLocks = Enumerable.Range(0, queuePairs).Select(_ => new Lock()).ToArray();
-        _dropped = new long[queuePairs];
+        _droppedNoBuffers = new long[queuePairs];
+        _droppedTooLarge = new long[queuePairs];
         _handedOver = new long[queuePairs];
+        _stalled = new int[queuePairs];
+        _waitingOn = Enumerable.Repeat(NotWaiting, queuePairs).ToArray();
+        _hasWaiters = new int[queuePairs];
         _wakeups = new EventFd[queuePairs];
         try
         {
@@ -46,14 +60,17 @@ public sealed class SteeringExchange : IDisposable
 
     public int QueuePairs { get; }
 
-    /// <summary>The eventfd the worker of <paramref name="target"/> watches.</summary>
-    public EventFd WakeupOf(int target) => _wakeups[target];
+    /// <summary>The eventfd the worker of <paramref name="pair"/> watches.</summary>
+    public EventFd WakeupOf(int pair) => _wakeups[pair];
 
     /// <summary>Packets put in <paramref name="target"/>'s ring (by other workers, or kept by its own).</summary>
     public long HandedOverTo(int target) => Interlocked.Read(ref _handedOver[target]);
 
-    /// <summary>Packets dropped because <paramref name="target"/>'s ring was full.</summary>
-    public long DroppedFor(int target) => Interlocked.Read(ref _dropped[target]);
+    /// <summary>Packets dropped for <paramref name="target"/>, for every reason.</summary>
+    public long DroppedFor(int target) => DroppedFor(target, HandOverDropReason.NoGuestBuffers) + DroppedFor(target, HandOverDropReason.TooLarge);
+
+    /// <summary>Packets dropped for <paramref name="target"/> for one reason.</summary>
+    public long DroppedFor(int target, HandOverDropReason reason) => Interlocked.Read(ref Counter(target, reason));
 
     /// <summary>Packets dropped for every destination.</summary>
     public long DroppedPackets
@@ -70,30 +87,47 @@ public sealed class SteeringExchange : IDisposable
     public bool IsEmpty(int target) => _rings[target] is not PacketRing ring || ring.IsEmpty;
 
     /// <summary>
-    /// Hands a packet to <paramref name="target"/>'s worker (any worker may call, the target itself
-    /// included, to keep a packet while its guest has no buffers). False when that ring is full: dropped.
+    /// Called by <paramref name="pair"/>'s worker when its guest runs out of receive buffers (true)
+    /// and when it may have posted more (false). While stalled its ring is not drained, so senders
+    /// waiting for room are woken to drop instead of waiting.
     /// </summary>
-    public bool Forward(int target, ReadOnlySpan<byte> packet)
+    public void SetStalled(int pair, bool stalled)
     {
-        bool written, consumerWasIdle;
-        lock (_producerLocks[target])
+        if (Volatile.Read(ref _stalled[pair]) == (stalled ? 1 : 0)) return;
+        Volatile.Write(ref _stalled[pair], stalled ? 1 : 0);
+        if (!stalled) return;
+        Interlocked.MemoryBarrier(); // pairs with the sender's fence between registering and re-reading _stalled
+        if (Volatile.Read(ref _hasWaiters[pair]) != 0) WakeWaiters(pair);
+    }
+
+    /// <summary>
+    /// Hands a packet from <paramref name="source"/>'s worker to <paramref name="target"/>'s (the
+    /// target itself included, to keep a packet while its guest has no buffers). On
+    /// <see cref="HandOver.Full"/> the caller keeps the packet and calls again after its wake-up.
+    /// </summary>
+    public HandOver Forward(int source, int target, ReadOnlySpan<byte> packet)
+    {
+        switch (TryWrite(target, packet))
         {
-            PacketRing? ring = _rings[target];
-            if (ring is null)
-            {
-                ring = new PacketRing(_ringBytes);
-                Volatile.Write(ref _rings[target], ring); // published whole to the consumer
-            }
-            written = ring.TryWrite(packet, out consumerWasIdle);
+            case Write.Done: return HandOver.Queued;
+            case Write.NeverFits: return Drop(target, HandOverDropReason.TooLarge);
         }
-        if (!written)
+        if (Volatile.Read(ref _stalled[target]) != 0) return Drop(target, HandOverDropReason.NoGuestBuffers);
+        // Register, then look again: either this sees the room (or the stall) the consumer made, or
+        // the consumer, after its fence, sees this registration and signals our wake-up.
+        Volatile.Write(ref _waitingOn[source], target);
+        Volatile.Write(ref _hasWaiters[target], 1);
+        Interlocked.MemoryBarrier();
+        Write again = TryWrite(target, packet);
+        bool stalled = Volatile.Read(ref _stalled[target]) != 0;
+        if (again == Write.NoRoom && !stalled) return HandOver.Full;
+        Interlocked.CompareExchange(ref _waitingOn[source], NotWaiting, target);
+        return again switch
         {
-            Interlocked.Increment(ref _dropped[target]);
-            return false;
-        }
-        Interlocked.Increment(ref _handedOver[target]);
-        if (consumerWasIdle) _wakeups[target].Signal();
-        return true;
+            Write.Done => HandOver.Queued,
+            Write.NeverFits => Drop(target, HandOverDropReason.TooLarge),
+            _ => Drop(target, HandOverDropReason.NoGuestBuffers),
+        };
     }
 
     /// <summary>
@@ -112,8 +146,11 @@ public sealed class SteeringExchange : IDisposable
                 bool fits = length <= destination.Length;
                 if (fits) packet.CopyTo(destination);
                 ring.Release();
+                // The room just made must be visible before we look for senders waiting for it.
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref _hasWaiters[target]) != 0) WakeWaiters(target);
                 if (fits) return length;
-                Interlocked.Increment(ref _dropped[target]);
+                Interlocked.Increment(ref Counter(target, HandOverDropReason.TooLarge));
                 continue;
             }
             // The producer's fence pairs with this one: either we see its packet now, or it saw us idle and signalled.
@@ -125,5 +162,49 @@ public sealed class SteeringExchange : IDisposable
     public void Dispose()
     {
         foreach (EventFd? e in _wakeups) e?.Dispose();
+    }
+
+    private enum Write { Done, NoRoom, NeverFits }
+
+    private Write TryWrite(int target, ReadOnlySpan<byte> packet)
+    {
+        bool written, consumerWasIdle, neverFits;
+        lock (_producerLocks[target])
+        {
+            PacketRing? ring = _rings[target];
+            if (ring is null)
+            {
+                ring = new PacketRing(_ringBytes);
+                Volatile.Write(ref _rings[target], ring); // published whole to the consumer
+            }
+            written = ring.TryWrite(packet, out consumerWasIdle, out neverFits);
+        }
+        if (!written) return neverFits ? Write.NeverFits : Write.NoRoom;
+        Interlocked.Increment(ref _handedOver[target]);
+        if (consumerWasIdle) _wakeups[target].Signal();
+        return Write.Done;
+    }
+
+    private HandOver Drop(int target, HandOverDropReason reason)
+    {
+        Interlocked.Increment(ref Counter(target, reason));
+        return HandOver.Dropped;
+    }
+
+    private ref long Counter(int target, HandOverDropReason reason) =>
+        ref reason == HandOverDropReason.NoGuestBuffers ? ref _droppedNoBuffers[target] : ref _droppedTooLarge[target];
+
+    /// <summary>Signals every source registered as waiting for <paramref name="target"/>'s ring.</summary>
+    private void WakeWaiters(int target)
+    {
+        Volatile.Write(ref _hasWaiters[target], 0);
+        Interlocked.MemoryBarrier(); // a source registering from now on sets the flag again after its _waitingOn
+        for (int s = 0; s < QueuePairs; s++)
+        {
+            if (Volatile.Read(ref _waitingOn[s]) == target && Interlocked.CompareExchange(ref _waitingOn[s], NotWaiting, target) == target)
+            {
+                _wakeups[s].Signal();
+            }
+        }
     }
 }

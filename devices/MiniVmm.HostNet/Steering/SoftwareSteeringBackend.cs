@@ -14,9 +14,10 @@ public sealed class SoftwareSteeringBackend : ISteeringBackend
     private readonly SoftwareSteeredPort[] _ports;
     private SteeringState _state = SteeringState.Initial;
 
-    public SoftwareSteeringBackend(Tap tap)
+    /// <param name="ringBytes">Each destination's hand-over ring (tests make it small).</param>
+    public SoftwareSteeringBackend(Tap tap, int ringBytes = SteeringExchange.DefaultRingBytes)
     {
-        _exchange = new SteeringExchange(tap.Queues.Count);
+        _exchange = new SteeringExchange(tap.Queues.Count, ringBytes);
         _ports = tap.Queues.Select(q => new SoftwareSteeredPort(q.Index, q, _exchange, this)).ToArray();
     }
 
@@ -25,7 +26,7 @@ public sealed class SoftwareSteeringBackend : ISteeringBackend
     /// <summary>The steering the workers follow: configuration, pairs and generation in one value, swapped whole.</summary>
     public SteeringState State => Volatile.Read(ref _state);
 
-    /// <summary>Packets dropped because their destination's hand-over ring was full.</summary>
+    /// <summary>Packets dropped for any destination (its ring full while its guest had no buffers, or too large).</summary>
     public long DroppedPackets => _exchange.DroppedPackets;
 
     /// <summary>Packets handed to one destination pair by the workers (and kept by its own while its guest had no buffers).</summary>
@@ -33,6 +34,9 @@ public sealed class SoftwareSteeringBackend : ISteeringBackend
 
     /// <summary>Packets dropped for one destination pair.</summary>
     public long DroppedFor(int pair) => _exchange.DroppedFor(pair);
+
+    /// <summary>Packets dropped for one destination pair for one reason.</summary>
+    public long DroppedFor(int pair, HandOverDropReason reason) => _exchange.DroppedFor(pair, reason);
 
     public IPairPort PortOf(int pair) => _ports[pair];
 

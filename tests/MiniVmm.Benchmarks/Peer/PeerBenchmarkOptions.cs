@@ -3,9 +3,13 @@ using System.Globalization;
 namespace MiniVmm.Benchmarks.Peer;
 
 /// <summary>The qemu benchmark's command line.</summary>
-public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders, int Rounds, string[] Steering, string Vmms)
+/// <param name="FrameBytes">The guest's TX frame length: 60..1514, or up to 65535 for TSO frames (RX frames are 64 bytes).</param>
+/// <param name="EventIdx">Whether the probe offers VIRTIO_F_EVENT_IDX (it then kicks only when the device asks).</param>
+/// <param name="Json">Print one JSON document on stdout (the human lines go to stderr).</param>
+public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders, int Rounds, string[] Steering, string Vmms,
+    int FrameBytes = 64, bool EventIdx = true, bool Json = false)
 {
-    public const string Usage = "use --queues 1,2,4  --frames N  --senders T  --rounds R  --steering ebpf,software  --vmm both|qemu|minivmm";
+    public const string Usage = "use --queues 1,2,4  --frames N  --senders T  --rounds R  --steering ebpf,software  --vmm both|qemu|minivmm  --tx-size 60..65535  --event-idx on|off  --json";
 
     /// <summary>Parses the arguments; prints one error line and returns null on bad input.</summary>
     public static PeerBenchmarkOptions? Parse(string[] args)
@@ -15,8 +19,15 @@ public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders
         int senders = 2, rounds = 3;
         string[] steering = ["ebpf", "software"];
         string vmms = "both";
+        int txSize = 64;
+        bool eventIdx = true, json = false;
         for (int i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--json")
+            {
+                json = true;
+                continue;
+            }
             string? value = i + 1 < args.Length ? args[i + 1] : null;
             bool ok = args[i] switch
             {
@@ -26,6 +37,8 @@ public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders
                 "--rounds" => int.TryParse(value, CultureInfo.InvariantCulture, out rounds) && rounds is > 0 and <= 20,
                 "--steering" => value is not null && (steering = value.Split(',')).All(s => s is "ebpf" or "software" or "auto"),
                 "--vmm" => value is "both" or "qemu" or "minivmm" && (vmms = value).Length > 0,
+                "--tx-size" => int.TryParse(value, CultureInfo.InvariantCulture, out txSize) && txSize is >= 60 and <= 65535,
+                "--event-idx" => value is "on" or "off" && ((eventIdx = value == "on") || true),
                 _ => false,
             };
             if (!ok)
@@ -35,7 +48,7 @@ public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders
             }
             i++;
         }
-        return new PeerBenchmarkOptions(queues, frames, senders, rounds, steering, vmms);
+        return new PeerBenchmarkOptions(queues, frames, senders, rounds, steering, vmms, txSize, eventIdx, json);
     }
 
     private static bool TryParseList(string? value, out int[] queues)

@@ -23,12 +23,13 @@ public static class PeerTable
             }
             foreach (string label in labels.Where(l => l.StartsWith("minivmm", StringComparison.Ordinal)))
             {
-                string peer = label.EndsWith("+hash", StringComparison.Ordinal) ? "qemu rss+hash" : "qemu rss";
+                string peer = PeerOf(label);
                 if (!labels.Contains(peer)) continue;
                 string goal = label.EndsWith("+hash", StringComparison.Ordinal) ? "goal 2x" : label.Contains("ebpf") ? "goal 1.5x" : "";
                 Console.WriteLine($"{label + " / " + peer,-42}" + string.Concat(queues.Select(q => RatioCell(results, label, peer, q, direction))) + $"  {goal}");
             }
         }
+        PrintCpu(results, queues, labels);
         if (results.Any(r => r.FillOverlapped))
         {
             Console.WriteLine("* RX: in some round the host was still filling the TAP when the guest started receiving, so the sender shared the CPUs during the measurement; that number may be low.");
@@ -38,6 +39,55 @@ public static class PeerTable
         {
             Console.WriteLine("RX runs where the guest got fewer frames than were sent (its rate is over the frames it got): " + string.Join("; ", partial));
         }
+    }
+
+    /// <summary>
+    /// VMM CPU per frame (ns, outside the vCPU threads: the device work; the vCPU threads spin in
+    /// the polling guest), median over rounds, then MiniVmm over QEMU paired by round (goal, issue
+    /// 11: at most 0.5x).
+    /// </summary>
+    private static void PrintCpu(List<PeerResult> results, int[] queues, string[] labels)
+    {
+        foreach (string direction in new[] { "RX", "TX" })
+        {
+            Console.WriteLine();
+            Console.WriteLine($"{direction + " VMM CPU ns/frame outside vCPU (all)",-42}" + string.Concat(queues.Select(q => $"{q + "q",16}")));
+            foreach (string label in labels)
+            {
+                Console.WriteLine($"{label,-42}" + string.Concat(queues.Select(q =>
+                {
+                    var mine = results.Where(r => r.Label == label && r.Queues == q && r.Error is null).ToList();
+                    var vmm = mine.Select(r => r.VmmNsPerPacket(direction)).OfType<double>().ToList();
+                    var all = mine.Select(r => r.TotalNsPerPacket(direction)).OfType<double>().ToList();
+                    return vmm.Count == 0 ? $"{"-",16}" : $"{$"{TapBenchmark.Median(vmm):F0} ({TapBenchmark.Median(all):F0})",16}";
+                })));
+            }
+            foreach (string label in labels.Where(l => l.StartsWith("minivmm", StringComparison.Ordinal)))
+            {
+                string peer = PeerOf(label);
+                if (!labels.Contains(peer)) continue;
+                Console.WriteLine($"{label + " / " + peer,-42}" + string.Concat(queues.Select(q =>
+                {
+                    var ratios = PairedRatios(results, label, peer, q, r => r.VmmNsPerPacket(direction));
+                    return $"{(ratios.Count == 0 ? "-" : $"{TapBenchmark.Median(ratios):F2}x ({ratios.Min():F1}-{ratios.Max():F1})"),16}";
+                })) + "  goal <= 0.5x");
+            }
+        }
+    }
+
+    /// <summary>The QEMU configuration a MiniVmm one is compared with: the same hash-report setting.</summary>
+    public static string PeerOf(string label) => label.EndsWith("+hash", StringComparison.Ordinal) ? "qemu rss+hash" : "qemu rss";
+
+    /// <summary>Each round's value of <paramref name="label"/> over the same round's value of <paramref name="peer"/>.</summary>
+    public static List<double> PairedRatios(List<PeerResult> results, string label, string peer, int queues, Func<PeerResult, double?> value)
+    {
+        var ratios = new List<double>();
+        foreach (PeerResult mine in results.Where(r => r.Label == label && r.Queues == queues && r.Error is null))
+        {
+            PeerResult? theirs = results.FirstOrDefault(r => r.Label == peer && r.Queues == queues && r.Round == mine.Round && r.Error is null);
+            if (theirs is not null && value(theirs) is double t && t > 0 && value(mine) is double m && m > 0) ratios.Add(m / t);
+        }
+        return ratios;
     }
 
     private static double Rate(PeerResult r, string direction) => direction == "RX" ? r.RxRate : r.TxRate;
@@ -54,12 +104,7 @@ public static class PeerTable
 
     private static string RatioCell(List<PeerResult> results, string label, string peer, int queues, string direction)
     {
-        var ratios = new List<double>();
-        foreach (PeerResult mine in results.Where(r => r.Label == label && r.Queues == queues && r.Error is null))
-        {
-            PeerResult? theirs = results.FirstOrDefault(r => r.Label == peer && r.Queues == queues && r.Round == mine.Round && r.Error is null);
-            if (theirs is not null && Rate(theirs, direction) > 0 && Rate(mine, direction) > 0) ratios.Add(Rate(mine, direction) / Rate(theirs, direction));
-        }
+        var ratios = PairedRatios(results, label, peer, queues, r => Rate(r, direction));
         if (ratios.Count == 0) return $"{"-",16}";
         string cell = ratios.Count == 1 ? $"{ratios[0]:F2}x" : $"{TapBenchmark.Median(ratios):F2}x ({ratios.Min():F1}-{ratios.Max():F1})";
         return $"{cell,16}";

@@ -10,6 +10,10 @@ namespace MiniVmm.Benchmarks.Peer;
 public sealed class ProbeRates
 {
     private readonly Dictionary<int, (long Sent, long Microseconds)> _tx = [];
+    private readonly Dictionary<int, long> _kicks = [];
+
+    /// <summary>Notifications the guest's TX jobs sent (`kicks=` of the tx lines), or -1 when the probe did not say.</summary>
+    public long TxKicks => _kicks.Count == 0 ? -1 : _kicks.Values.Sum();
 
     public long RxFrames { get; private set; }
 
@@ -48,6 +52,7 @@ public sealed class ProbeRates
             if (f.TryGetValue("q", out long q) && f.TryGetValue("sent", out long sent) && f.TryGetValue("us", out long us))
             {
                 _tx[(int)q] = (sent, us);
+                if (f.TryGetValue("kicks", out long kicks)) _kicks[(int)q] = kicks;
             }
         }
     }

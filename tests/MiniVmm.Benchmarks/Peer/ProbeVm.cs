@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using MiniVmm.Benchmarks.Cpu;
 using MiniVmm.Cli.SteerTest;
 
 namespace MiniVmm.Benchmarks.Peer;
@@ -19,6 +20,7 @@ public sealed class ProbeVm : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _firstTxLineTicks = -1;
     private int _disposed;
+    private int _txLines;
 
     private ProbeVm(Process process)
     {
@@ -36,6 +38,18 @@ public sealed class ProbeVm : IDisposable
     public IReadOnlyList<string> Transcript => _transcript;
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The VMM's CPU time when `probe: ready` arrived (the guest's TX jobs start).</summary>
+    public CpuSample? CpuAtReady { get; private set; }
+
+    /// <summary>The VMM's CPU time when the first `tx q=` line arrived (the guest's first TX job ended).</summary>
+    public CpuSample? CpuAtFirstTx { get; private set; }
+
+    /// <summary>The VMM's CPU time at the latest `tx q=` line (the end of the guest's last TX job so far).</summary>
+    public CpuSample? CpuAtLastTx { get; private set; }
+
+    /// <summary>The VMM's CPU time when `probe: rx frames=` arrived (the RX phase ended).</summary>
+    public CpuSample? CpuAtRxDone { get; private set; }
 
     /// <summary>Time since start, on the clock the line timestamps use.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
@@ -65,7 +79,7 @@ public sealed class ProbeVm : IDisposable
                 vm._lines.CompleteAdding();
                 return;
             }
-            if (e.Data.StartsWith("tx q=", StringComparison.Ordinal)) Interlocked.CompareExchange(ref vm._firstTxLineTicks, vm._clock.ElapsedTicks, -1);
+            vm.SampleCpuAt(e.Data);
             vm._lines.Add(e.Data);
         };
         process.ErrorDataReceived += (_, e) =>
@@ -127,6 +141,33 @@ public sealed class ProbeVm : IDisposable
             // never started or already reaped
         }
         _process.Dispose();
+    }
+
+    /// <summary>
+    /// Samples the VMM's CPU time as the lines that bound a measured interval arrive (on the reader
+    /// thread, before the line is queued: the sample is as close to the guest's event as the serial
+    /// port lets it be).
+    /// </summary>
+    private void SampleCpuAt(string line)
+    {
+        if (line.StartsWith("tx q=", StringComparison.Ordinal))
+        {
+            CpuSample now = ProcessCpu.Read(_process.Id);
+            if (Interlocked.Increment(ref _txLines) == 1)
+            {
+                CpuAtFirstTx = now;
+                Interlocked.CompareExchange(ref _firstTxLineTicks, _clock.ElapsedTicks, -1);
+            }
+            CpuAtLastTx = now;
+        }
+        else if (line.StartsWith("probe: ready", StringComparison.Ordinal) && CpuAtReady is null)
+        {
+            CpuAtReady = ProcessCpu.Read(_process.Id);
+        }
+        else if (line.StartsWith("probe: rx frames=", StringComparison.Ordinal))
+        {
+            CpuAtRxDone = ProcessCpu.Read(_process.Id);
+        }
     }
 
     /// <summary>The full path of <paramref name="program"/> on PATH, or null.</summary>

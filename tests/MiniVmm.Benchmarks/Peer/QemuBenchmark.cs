@@ -1,4 +1,5 @@
 using System.Globalization;
+using MiniVmm.Benchmarks.Cpu;
 using MiniVmm.Benchmarks.Tap;
 using MiniVmm.Rss.Packets;
 
@@ -6,8 +7,9 @@ namespace MiniVmm.Benchmarks.Peer;
 
 /// <summary>
 /// The same probe guest under qemu-system-x86_64 and under MiniVmm (issue 5 item 5): host-to-guest
-/// RX and guest-to-host TX frames per second with 64-byte frames, for 1, 2 and 4 queues, as the
-/// guest measures them (quiet=1 totals, TSC-timed), and the ratios MiniVmm/QEMU.
+/// RX (64-byte frames) and guest-to-host TX (--tx-size, 64 by default) frames per second, for 1, 2
+/// and 4 queues, as the guest measures them (quiet=1 totals, TSC-timed), the VMM process's CPU time
+/// per frame over each measured interval (issue 11), and the ratios MiniVmm/QEMU.
 /// Each run: a fresh TAP mvb-&lt;n&gt;, the VMM as a subprocess, `probe: ready`, the guest's TX
 /// jobs (one per queue, one after the other), then the host's RX frames (256 UDP flows through
 /// AF_PACKET, several sender threads), then the VMM ends; the TAP is deleted whatever happened.
@@ -41,11 +43,14 @@ public static class QemuBenchmark
 
         using var interruption = new Interruption(OnInterrupt);
         _interruption = interruption;
+        TextWriter stdout = Console.Out;
+        if (options.Json) Console.SetOut(Console.Error); // the human lines to stderr, the JSON alone on stdout
         try
         {
             Console.WriteLine($"qemu benchmark: probe {probe}, {FrameBytes}-byte frames, {options.Frames} frames per direction and run, " +
                 $"{options.Senders} sender thread(s), median of {options.Rounds} round(s), tsc_khz={tscKhz} (/proc/cpuinfo)");
-            Console.WriteLine($"start: {HostInterface.LoadAverage()}");
+            string loadStart = HostInterface.LoadAverage();
+            Console.WriteLine($"start: {loadStart}");
             var results = new List<PeerResult>();
             for (int round = 1; round <= options.Rounds; round++)
             {
@@ -60,14 +65,18 @@ public static class QemuBenchmark
                     }
                 }
             }
-            Console.WriteLine($"end: {HostInterface.LoadAverage()}");
+            string loadEnd = HostInterface.LoadAverage();
+            Console.WriteLine($"end: {loadEnd}");
             foreach (string label in SoftwareRssSeen) Console.WriteLine($"{label}: QEMU logged \"Can't load eBPF RSS - fallback to software RSS\": QEMU steered in software");
-            PeerTable.Print(results, options.Queues, launchers.Select(l => l.Label).ToArray());
+            string[] labels = launchers.Select(l => l.Label).ToArray();
+            PeerTable.Print(results, options.Queues, labels);
+            if (options.Json) stdout.WriteLine(PeerJson.Write(results, options.Queues, labels, options, loadStart, loadEnd));
             return results.Any(r => r.Error is not null) ? 1 : 0;
         }
         finally
         {
             _interruption = null;
+            Console.SetOut(stdout);
         }
     }
 
@@ -102,9 +111,9 @@ public static class QemuBenchmark
     {
         try
         {
-            (double txRate, string? txError) = RunTx(launcher, queues, probe, tscKhz, options);
+            (double txRate, string? txError, CpuSample? txCpu, long txSent, long txKicks) = RunTx(launcher, queues, probe, tscKhz, options);
             if (txError is not null) return PeerResult.Failed(launcher.Label, queues, round, "TX: " + txError);
-            return RunRx(launcher, queues, round, probe, tscKhz, options) with { TxRate = txRate };
+            return RunRx(launcher, queues, round, probe, tscKhz, options) with { TxRate = txRate, TxCpu = txCpu, TxSent = txSent, TxKicks = txKicks };
         }
         catch (Exception e)
         {
@@ -113,19 +122,22 @@ public static class QemuBenchmark
     }
 
     /// <summary>Guest TX: one job of frames/queues frames per queue, one after the other; nothing else runs.</summary>
-    private static (double Rate, string? Error) RunTx(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
+    private static (double Rate, string? Error, CpuSample? Cpu, long Sent, long Kicks) RunTx(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
     {
         long perQueue = options.Frames / queues;
-        string tx = string.Join(",", Enumerable.Range(0, queues).Select(q => $"{q}:{perQueue}:{FrameBytes}"));
-        return WithVm<(double, string?)>(launcher, queues, options, probe, ProbeArgs(launcher, queues, tscKhz, $"expect=0 tx={tx}"), 0, (vm, _) =>
+        string tx = string.Join(",", Enumerable.Range(0, queues).Select(q => $"{q}:{perQueue}:{options.FrameBytes}"));
+        return WithVm<(double, string?, CpuSample?, long, long)>(launcher, queues, options, probe, ProbeArgs(launcher, queues, tscKhz, options, $"expect=0 tx={tx}"), 0, (vm, _) =>
         {
             if (!vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(60 + options.Frames / 10_000)))
             {
-                return (0.0, $"no 'probe: done' ({vm.Tail()})");
+                return (0.0, $"no 'probe: done' ({vm.Tail()})", null, 0, -1);
             }
-            return vm.Rates.Tx.Count != queues || vm.Rates.Tx.Values.Any(t => t.Sent < perQueue)
-                ? (0.0, $"TX jobs incomplete ({vm.Tail()})")
-                : (vm.Rates.TxRate, null);
+            if (vm.Rates.Tx.Count != queues || vm.Rates.Tx.Values.Any(t => t.Sent < perQueue))
+            {
+                return (0.0, $"TX jobs incomplete ({vm.Tail()})", null, 0, -1);
+            }
+            CpuSample? cpu = vm.CpuAtLastTx - vm.CpuAtReady;
+            return (vm.Rates.TxRate, null, cpu, vm.Rates.Tx.Values.Sum(t => t.Sent), vm.Rates.TxKicks);
         });
     }
 
@@ -137,7 +149,7 @@ public static class QemuBenchmark
     /// </summary>
     private static PeerResult RunRx(ProbeVmLauncher launcher, int queues, int round, string probe, long tscKhz, PeerBenchmarkOptions options)
     {
-        string args = ProbeArgs(launcher, queues, tscKhz, $"expect={options.Frames} idle=1000 wait=30000 tx=0:{3 * options.Frames}:{FrameBytes}");
+        string args = ProbeArgs(launcher, queues, tscKhz, options, $"expect={options.Frames} idle=1000 wait=30000 tx=0:{3 * options.Frames}:{FrameBytes}");
         return WithVm(launcher, queues, options, probe, args, options.Frames + 1024, (vm, tap) =>
         {
             if (!vm.WaitFor(v => v.Report.ReadyCount > 0 || v.Report.Errors.Count > 0, TimeSpan.FromSeconds(90)) || vm.Report.Errors.Count > 0)
@@ -154,7 +166,10 @@ public static class QemuBenchmark
             }
             bool overlapped = vm.FirstTxLineAt is not TimeSpan txEnd || txEnd < filledAt;
             return new PeerResult(launcher.Label, queues, round, vm.Rates.RxRate, 0, senderRate, options.Frames, vm.Rates.RxFrames, overlapped,
-                vm.Rates.RxFrames == 0 ? "the guest received nothing" : null);
+                vm.Rates.RxFrames == 0 ? "the guest received nothing" : null)
+            {
+                RxCpu = vm.CpuAtRxDone - vm.CpuAtFirstTx,
+            };
         });
     }
 
@@ -184,13 +199,16 @@ public static class QemuBenchmark
         }
     }
 
-    private static string ProbeArgs(ProbeVmLauncher launcher, int queues, long tscKhz, string rest) =>
-        $"net=on quiet=1 tsc_khz={tscKhz} pairs={queues} hash={(launcher.HashReport ? "on" : "off")} {rest} exit=0";
+    private static string ProbeArgs(ProbeVmLauncher launcher, int queues, long tscKhz, PeerBenchmarkOptions options, string rest) =>
+        $"net=on quiet=1 tsc_khz={tscKhz} pairs={queues} hash={(launcher.HashReport ? "on" : "off")} event_idx={(options.EventIdx ? "on" : "off")} {rest} exit=0";
 
     private static string Describe(int round, PeerResult r) => r.Error is not null
         ? $"  round {round} {r.Label,-22} q={r.Queues}: FAILED: {r.Error}"
-        : $"  round {round} {r.Label,-22} q={r.Queues}: rx {r.RxRate / 1e3,8:F1} kpps ({r.Received}/{r.Sent} frames; host filled the TAP at {r.SenderRate / 1e3:F1} kpps" +
-          $"{(r.FillOverlapped ? ", STILL FILLING when the guest started: sender in the measurement" : "")}), tx {r.TxRate / 1e3,8:F1} kpps";
+        : $"  round {round} {r.Label,-22} q={r.Queues}: rx {r.RxRate / 1e3,8:F1} kpps {Ns(r, "RX")} ({r.Received}/{r.Sent} frames; host filled the TAP at {r.SenderRate / 1e3:F1} kpps" +
+          $"{(r.FillOverlapped ? ", STILL FILLING when the guest started: sender in the measurement" : "")}), tx {r.TxRate / 1e3,8:F1} kpps {Ns(r, "TX")}, {r.TxKicks} kicks";
+
+    private static string Ns(PeerResult r, string direction) =>
+        r.VmmNsPerPacket(direction) is double vmm ? $"[VMM {vmm:F0} ns/pkt outside vCPU, {r.TotalNsPerPacket(direction):F0} all threads]" : "[cpu n/a]";
 
     /// <summary>A 64-byte IPv4/UDP frame to the probe's MAC; flows differ in source address and port.</summary>
     private static byte[] Flow(int flow) => new FrameBuilder()

@@ -25,6 +25,8 @@ public sealed class QemuLauncher(bool hashReport) : ProbeVmLauncher
         // -cpu host alone dies on PVM hosts setting MSR 0x10a; romfile= skips the emulated iPXE ROM.
         foreach (string a in new[]
         {
+            // debug-threads=on names the vCPU threads "CPU 0/KVM": the CPU sampler tells them from the I/O threads.
+            "-name", "probe,debug-threads=on",
             "-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", "256", "-nographic", "-no-reboot",
             "-kernel", probeElf, "-append", probeArgs,
             "-device", "isa-debug-exit,iobase=0x501,iosize=4",

@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace MiniVmm.Benchmarks.Tap;
 
-/// <summary>The tap benchmark's command line: --packets N, --rounds R, --sizes A,B, --senders T.</summary>
-public sealed record TapBenchmarkOptions(long Packets, int Rounds, int[] Sizes, int Senders)
+/// <summary>The tap benchmark's command line: --packets N, --rounds R, --sizes A,B, --senders T, --json.</summary>
+public sealed record TapBenchmarkOptions(long Packets, int Rounds, int[] Sizes, int Senders, bool Json = false)
 {
     /// <summary>Parses the arguments; prints one error line and returns null on bad input.</summary>
     public static TapBenchmarkOptions? Parse(string[] args)
@@ -11,8 +11,14 @@ public sealed record TapBenchmarkOptions(long Packets, int Rounds, int[] Sizes, 
         long packets = 100_000;
         int rounds = 5, senders = 1;
         int[] sizes = [64, 1514];
+        bool json = false;
         for (int i = 0; i < args.Length; i++)
         {
+            if (args[i] == "--json")
+            {
+                json = true;
+                continue;
+            }
             string? value = i + 1 < args.Length ? args[i + 1] : null;
             bool ok = args[i] switch
             {
@@ -29,7 +35,7 @@ public sealed record TapBenchmarkOptions(long Packets, int Rounds, int[] Sizes, 
             }
             i++;
         }
-        return new TapBenchmarkOptions(packets, rounds, sizes, senders);
+        return new TapBenchmarkOptions(packets, rounds, sizes, senders, json);
     }
 
     private static bool TryParseSizes(string? value, out int[] sizes)
