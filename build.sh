@@ -6,6 +6,9 @@
 #   ./build.sh run [-- ARGS]   build if needed, then run the main job (minivmm with built-in defaults, or ARGS)
 #   ./build.sh test [FILTER]   build if needed, then run every test; ends with "N passed, N failed, N skipped"
 #   ./build.sh bench [NAME]    build if needed, then run the benchmarks (see docs/BENCHMARKS.md)
+#   ./build.sh fuzz [TARGET...] [--seconds N] [--save-corpus]
+#                              build if needed, then run each fuzz target under AFL++ for N seconds (default 60)
+#                              and print executions, coverage and crashes per target (see docs/FUZZING.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -36,6 +39,8 @@ ensure_packages() {
   [ -x /usr/bin/linux.uml ] || need+=(user-mode-linux)
   command -v ethtool >/dev/null || need+=(ethtool)
   command -v iperf3 >/dev/null || need+=(iperf3)
+  # AFL++ drives the coverage-guided fuzz targets (tests/MiniVmm.Fuzzing, ./build.sh fuzz).
+  command -v afl-fuzz >/dev/null || need+=(afl++)
   if [ ${#need[@]} -gt 0 ]; then
     say "installing Debian packages: ${need[*]}"
     if [ "$(id -u)" != 0 ]; then say "need root to install ${need[*]}"; exit 1; fi
@@ -128,6 +133,73 @@ run_tests() {
   [ "$failed" = 0 ] && [ "$rc" = 0 ]
 }
 
+# --- 4. Fuzzing: AFL++ over SharpFuzz-instrumented copies of the product assemblies (docs/FUZZING.md). ---
+FUZZ_PROJECT=tests/MiniVmm.Fuzzing
+FUZZ_INSTRUMENTED=(MiniVmm.Memory MiniVmm.Virtio MiniVmm.Virtio.Net MiniVmm.Rss MiniVmm.VhostUser)
+
+# A copy of the fuzzing program whose product assemblies carry AFL's edge counters (out/bin and the
+# tests keep the plain ones).
+instrument_fuzzing() {
+  local bin=$OUT/fuzz/bin
+  rm -rf "$bin"; mkdir -p "$OUT/fuzz"
+  cp -r "$FUZZ_PROJECT/bin/Release/net10.0" "$bin"
+  dotnet tool restore >/dev/null
+  for assembly in "${FUZZ_INSTRUMENTED[@]}"; do
+    dotnet tool run sharpfuzz "$bin/$assembly.dll" || { say "sharpfuzz could not instrument $assembly.dll"; exit 1; }
+  done
+}
+
+stat_of() { grep -E "^$1 *:" "$2" | head -1 | sed 's/^[^:]*: *//'; }
+
+run_fuzz() {
+  local seconds=60 save_corpus=0 targets=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
+      --save-corpus) save_corpus=1; shift ;;
+      -*) say "fuzz: unknown option $1"; exit 2 ;;
+      *) targets+=("$1"); shift ;;
+    esac
+  done
+  build_all
+  instrument_fuzzing
+  local bin=$OUT/fuzz/bin/MiniVmm.Fuzzing
+  [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <("$bin" names)
+  local report=() total_crashes=0
+  for target in "${targets[@]}"; do
+    local corpus=$FUZZ_PROJECT/Corpus/$target findings=$OUT/fuzz/findings/$target
+    [ -d "$corpus" ] || { say "fuzz: no corpus for target '$target' ($corpus)"; exit 2; }
+    rm -rf "$findings"; mkdir -p "$findings"
+    say "fuzzing $target for ${seconds}s"
+    # AFL_SKIP_BIN_CHECK: the target is dotnet, instrumented by SharpFuzz rather than afl-cc.
+    AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+      afl-fuzz -i "$corpus" -o "$findings" -t 5000 -m none -V "$seconds" -- "$bin" afl "$target" >"$findings/afl.log" 2>&1 \
+      || { tail -20 "$findings/afl.log" >&2; say "afl-fuzz failed on $target (log: $findings/afl.log)"; exit 1; }
+    local stats=$findings/default/fuzzer_stats crashes=0
+    mkdir -p "$FUZZ_PROJECT/Crashes/$target"
+    for crash in "$findings"/default/crashes/id:*; do
+      [ -f "$crash" ] || continue
+      cp "$crash" "$FUZZ_PROJECT/Crashes/$target/crash-$(sha1sum <"$crash" | cut -c1-16)"
+      crashes=$((crashes + 1))
+    done
+    if [ "$save_corpus" = 1 ]; then
+      for entry in "$findings"/default/queue/id:*; do
+        case "$entry" in *orig:*) continue ;; esac
+        cp "$entry" "$corpus/afl-$(sha1sum <"$entry" | cut -c1-16)"
+      done
+    fi
+    total_crashes=$((total_crashes + crashes))
+    report+=("$(printf '%-12s %12s %10s %8s %8s %9s %7s' "$target" "$(stat_of execs_done "$stats")" "$(stat_of execs_per_sec "$stats" | cut -d. -f1)" \
+      "$(stat_of edges_found "$stats")" "$(stat_of bitmap_cvg "$stats")" "$(stat_of stability "$stats")" "$crashes")")
+  done
+  printf '%-12s %12s %10s %8s %8s %9s %7s\n' target execs execs/s edges map stability crashes
+  printf '%s\n' "${report[@]}"
+  if [ "$total_crashes" -gt 0 ]; then
+    say "$total_crashes crash(es) saved under $FUZZ_PROJECT/Crashes (replayed by ./build.sh test; reproduce with $FUZZ_PROJECT/bin/Release/net10.0/MiniVmm.Fuzzing replay TARGET FILE)"
+    exit 1
+  fi
+}
+
 cmd=${1:-build}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -141,5 +213,6 @@ case "$cmd" in
     ;;
   test) build_all; run_tests "${1:-}" ;;
   bench) build_all; exec dotnet run --project tests/MiniVmm.Benchmarks -c Release --no-build -- "$@" ;;
-  *) say "unknown command '$cmd' (use: build, jit, run, test, bench)"; exit 2 ;;
+  fuzz) run_fuzz "$@" ;;
+  *) say "unknown command '$cmd' (use: build, jit, run, test, bench, fuzz)"; exit 2 ;;
 esac
