@@ -1,6 +1,8 @@
 using MiniVmm.Fuzzing.Control;
+using MiniVmm.Fuzzing.Pci;
 using MiniVmm.Fuzzing.Queues;
 using MiniVmm.Fuzzing.Rss;
+using MiniVmm.Fuzzing.VhostUser;
 
 namespace MiniVmm.Fuzzing;
 
@@ -11,6 +13,8 @@ public static class FuzzTargets
     [
         ("queue", () => new SplitQueueTarget()),
         ("control", () => new ControlQueueTarget()),
+        ("vhost-user", () => new VhostUserTarget()),
+        ("pci", () => new VirtioPciTarget()),
         ("rss", () => new RssReferenceTarget()),
         ("rss-bpf", () => new RssBpfTarget()),
     ];

@@ -1,6 +1,8 @@
 using MiniVmm.Fuzzing.Control;
+using MiniVmm.Fuzzing.Pci;
 using MiniVmm.Fuzzing.Queues;
 using MiniVmm.Fuzzing.Rss;
+using MiniVmm.Fuzzing.VhostUser;
 
 namespace MiniVmm.Fuzzing;
 
@@ -15,6 +17,8 @@ public static class SeedCorpus
     {
         "queue" => QueueSeeds.Create(),
         "control" => ControlSeeds.Create(),
+        "vhost-user" => VhostUserSeeds.Create(),
+        "pci" => PciSeeds.Create(),
         "rss" => RssSeeds.Create(65535),
         "rss-bpf" => RssSeeds.Create(Rss.RssBpfTarget.MaxFrameBytes),
         _ => throw new ArgumentException($"no seeds for '{target}'", nameof(target)),
