@@ -111,7 +111,7 @@ run_tests() {
   local results=$OUT/test-results
   rm -rf "$results"; mkdir -p "$results"
   local rc=0
-  for proj in tests/MiniVmm.UnitTests tests/MiniVmm.IntegrationTests; do
+  for proj in tests/MiniVmm.UnitTests tests/MiniVmm.IntegrationTests tests/MiniVmm.Fuzzing.Tests; do
     local name; name=$(basename "$proj")
     say "testing $name"
     local args=(test "$proj" -c Release --no-build -nologo -v q --results-directory "$results"
