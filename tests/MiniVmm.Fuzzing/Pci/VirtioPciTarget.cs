@@ -4,7 +4,6 @@ using MiniVmm.Testing;
 using MiniVmm.Virtio;
 using MiniVmm.Virtio.Net;
 using MiniVmm.Virtio.Pci;
-using MiniVmm.Virtio.Queues;
 
 namespace MiniVmm.Fuzzing.Pci;
 
@@ -21,15 +20,9 @@ public sealed class VirtioPciTarget : IFuzzTarget
     public const int MemoryBytes = 1 << 18; // the test driver allocates rings from 0x10000
 
     private readonly ArrayGuestMemory _memory = new(MemoryBytes);
-    private readonly FakeNetDeviceHost _host = new();
-    private readonly VirtioNetDevice _device;
     private readonly byte[] _deviceConfig = new byte[VirtioNetDevice.ConfigBytes];
-
-    public VirtioPciTarget()
-    {
-        _device = new VirtioNetDevice(new VirtioNetOptions { QueuePairs = 2 }, _host);
-        _device.ReadConfig(0, _deviceConfig);
-    }
+    private FakeNetDeviceHost _host = new();
+    private VirtioNetDevice _device = null!;
 
     public OutcomeCounts Outcomes { get; } = new();
 
@@ -41,9 +34,10 @@ public sealed class VirtioPciTarget : IFuzzTarget
     {
         List<PciAccess> accesses = PciAccess.ReadAll(input, MaxAccesses);
         _memory.GetSpan(new GuestAddress(0), MemoryBytes).Clear();
-        _device.Reset();
-        foreach (SplitQueue q in _device.Queues) q.Reset();
-        _host.Events.Clear();
+        // A new device per input (a few hundred KiB of packet buffers): nothing a run leaves behind changes the next one's path.
+        _host = new FakeNetDeviceHost();
+        _device = new VirtioNetDevice(new VirtioNetOptions { QueuePairs = 2 }, _host);
+        _device.ReadConfig(0, _deviceConfig);
         var transport = new VirtioPciTransport(_device, new FakeMsiInterrupts(), _memory, new GuestAddress(NetTestRig.BarBase));
         var rules = new PciStatusRules(_device, transport, _host, MemoryBytes);
         byte[] header = ConfigSnapshot(transport);

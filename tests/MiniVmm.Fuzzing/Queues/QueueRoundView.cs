@@ -38,6 +38,9 @@ public sealed class QueueRoundView
             structures.AddRange(chain.IndirectTables);
             layout.AddRange(chain.IndirectTables.Select(t => (1, t)));
             if (!chain.IsValid) continue;
+            // What the device reads may not lie under what it writes into the used ring either (a transmit
+            // chain's buffer there would change between one chain's completion and the next one's gathering).
+            structures.AddRange(chain.Buffers.Where(b => !b.Writable).Select(b => b.Range));
             foreach (ByteRange w in chain.WritableRanges)
             {
                 layout.Add((0, w));
