@@ -13,4 +13,6 @@ public enum AckLayout
     None,
     /// <summary>The byte, then one more readable descriptor: readable after writable (BadChainLayout).</summary>
     ReadableAfter,
+    /// <summary>An empty writable descriptor before the command, then the byte: readable after writable too.</summary>
+    EmptyWritableFirst,
 }

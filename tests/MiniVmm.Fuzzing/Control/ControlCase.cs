@@ -45,7 +45,7 @@ public sealed class ControlCase
             byte[] data = r.Bytes(r.U16() % 1100).ToArray();
             int[] cuts = new int[r.U8() % 8];
             for (int i = 0; i < cuts.Length; i++) cuts[i] = r.U16();
-            var ack = (AckLayout)(((shape >> 2) & 7) % 5);
+            var ack = (AckLayout)(((shape >> 2) & 7) % 6);
             c.Commands.Add(new ControlCommand([commandClass, command, .. data], cuts, (shape & 2) != 0, ack, (shape & 1) != 0));
         }
         return c;

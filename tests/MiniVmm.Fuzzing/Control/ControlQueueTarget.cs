@@ -140,6 +140,7 @@ public sealed class ControlQueueTarget : IFuzzTarget
     {
         var buffers = new List<(GuestAddress, uint, bool)>();
         ulong next = Buffers;
+        if (command.Ack == AckLayout.EmptyWritableFirst) buffers.Add((new GuestAddress(next), 0, true));
         int[] cuts = [0, .. command.Cuts.Select(x => x % (command.Bytes.Length + 1)).Order(), command.Bytes.Length];
         for (int i = 0; i + 1 < cuts.Length; i++)
         {
@@ -152,7 +153,7 @@ public sealed class ControlQueueTarget : IFuzzTarget
         _memory.Write(ack, [0xAA, 0xAA, 0xAA, 0xAA]);
         switch (command.Ack)
         {
-            case AckLayout.OneByte: buffers.Add((ack, 1, true)); break;
+            case AckLayout.OneByte or AckLayout.EmptyWritableFirst: buffers.Add((ack, 1, true)); break;
             case AckLayout.FourBytes: buffers.Add((ack, 4, true)); break;
             case AckLayout.EmptyThenOneByte: buffers.Add((ack, 0, true)); buffers.Add((ack, 1, true)); break;
             case AckLayout.ReadableAfter: buffers.Add((ack, 1, true)); buffers.Add((new GuestAddress(next + 8), 4, false)); break;
@@ -171,7 +172,7 @@ public sealed class ControlQueueTarget : IFuzzTarget
         bool indirect = command.Indirect || pieces > c.QueueSize;
         if (indirect && !c.IndirectDesc) return VirtioError.BadIndirectDescriptor;
         if (pieces > c.QueueSize) return VirtioError.ChainTooLong;
-        if (command.Ack == AckLayout.ReadableAfter) return VirtioError.BadChainLayout;
+        if (command.Ack is AckLayout.ReadableAfter or AckLayout.EmptyWritableFirst) return VirtioError.BadChainLayout;
         if (command.Ack == AckLayout.None) return VirtioError.BadChainForQueue;
         return null;
     }

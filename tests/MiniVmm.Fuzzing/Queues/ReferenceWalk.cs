@@ -111,8 +111,9 @@ public static class ReferenceWalk
         {
             chain.WritableBytes += length;
         }
-        else if (chain.WritableBytes != 0)
+        else if (chain.Buffers.Count > 0 && chain.Buffers[^1].Writable)
         {
+            // An empty device-writable descriptor is still a device-writable element (§2.7.4.2).
             chain.Error = VirtioError.BadChainLayout;
             return false;
         }
