@@ -18,7 +18,7 @@ namespace MiniVmm.Fuzzing.Pci;
 public sealed class PciStatusRules(VirtioNetDevice device, VirtioPciTransport transport, FakeNetDeviceHost host, int memoryBytes)
 {
     private const VirtioDeviceStatus Kept = VirtioDeviceStatus.Acknowledge | VirtioDeviceStatus.Driver | VirtioDeviceStatus.FeaturesOk
-        | VirtioDeviceStatus.DriverOk | VirtioDeviceStatus.DeviceNeedsReset;
+        | VirtioDeviceStatus.DriverOk | VirtioDeviceStatus.DeviceNeedsReset | VirtioDeviceStatus.Failed;
 
     private readonly Dictionary<int, (ushort Size, ulong Desc, ulong Avail, ulong Used)> _enabled = [];
     private VirtioDeviceStatus _before;

@@ -53,4 +53,22 @@ public sealed class FuzzFoundDefectTests
         Assert.Equal(1, rig.Device.Steering.Pairs);
         Assert.Empty(rig.Host.Applied);
     }
+
+    [Fact]
+    public void ClearingFailed_WithoutAReset_AsksForAReset_AndStatusNeverReadsZero()
+    {
+        // §2.1.1: "The driver MUST NOT clear a device status bit." FAILED was the one bit the device let a driver
+        // clear: FAILED, then FEATURES_OK alone with features it refuses, left device_status 0 on a device that had
+        // not been reset (its features and queues kept), so 0 no longer meant "reset" (found by the pci fuzz target).
+        var rig = new NetTestRig();
+        rig.Driver.Write(8, 4, 0);
+        rig.Driver.Write(12, 4, 1u << 7); // GUEST_TSO4 without GUEST_CSUM (§5.1.3.1): not acceptable
+        rig.Driver.Write(20, 1, (uint)VirtioDeviceStatus.Failed);
+
+        rig.Driver.Write(20, 1, (uint)VirtioDeviceStatus.FeaturesOk);
+
+        Assert.NotEqual(0u, rig.Driver.Read(20, 1));
+        Assert.True(rig.NeedsReset);
+        Assert.Equal(VirtioError.BadDeviceStatus, rig.Transport.LastFailure?.Reason);
+    }
 }
