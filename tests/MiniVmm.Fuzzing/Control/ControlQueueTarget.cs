@@ -171,8 +171,12 @@ public sealed class ControlQueueTarget : IFuzzTarget
         int pieces = command.Cuts.Length + 1 + command.Ack switch { AckLayout.None => 0, AckLayout.OneByte or AckLayout.FourBytes => 1, _ => 2 };
         bool indirect = command.Indirect || pieces > c.QueueSize;
         if (indirect && !c.IndirectDesc) return VirtioError.BadIndirectDescriptor;
-        if (pieces > c.QueueSize) return VirtioError.ChainTooLong;
-        if (command.Ack is AckLayout.ReadableAfter or AckLayout.EmptyWritableFirst) return VirtioError.BadChainLayout;
+        // Walking in order, the first rule broken wins: too long at descriptor QueueSize, the layout at
+        // the first readable one after a writable one (the length check comes first at the same descriptor).
+        int tooLongAt = pieces > c.QueueSize ? c.QueueSize : int.MaxValue;
+        int layoutAt = command.Ack switch { AckLayout.EmptyWritableFirst => 1, AckLayout.ReadableAfter => pieces - 1, _ => int.MaxValue };
+        if (tooLongAt <= layoutAt && tooLongAt != int.MaxValue) return VirtioError.ChainTooLong;
+        if (layoutAt != int.MaxValue) return VirtioError.BadChainLayout;
         if (command.Ack == AckLayout.None) return VirtioError.BadChainForQueue;
         return null;
     }
