@@ -6,6 +6,12 @@
 #   ./build.sh run [-- ARGS]   build if needed, then run the main job (minivmm with built-in defaults, or ARGS)
 #   ./build.sh test [FILTER]   build if needed, then run every test; ends with "N passed, N failed, N skipped"
 #   ./build.sh bench [NAME]    build if needed, then run the benchmarks (see docs/BENCHMARKS.md)
+#   ./build.sh fuzz [TARGET...] [--seconds N] [--save-corpus]
+#                              build if needed, then run each fuzz target under AFL++ for N seconds (default 60)
+#                              and print executions, coverage and crashes per target (see docs/FUZZING.md)
+#   ./build.sh soak [--cycles N]   build if needed, then N start/stop cycles (default 200) of minivmm run with a
+#                              4-queue NIC and the probe guest; prints host TAPs, BPF programs, leftover processes
+#                              and the VMM's fds and threads before/after (see docs/FUZZING.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -40,6 +46,8 @@ ensure_packages() {
   # DPDK's testpmd: a third-party vhost-user back end (net_vhost) for our front end's interop tests.
   command -v dpdk-testpmd >/dev/null || need+=(dpdk-dev)
   command -v valgrind >/dev/null || need+=(valgrind)   # bench callgrind: instructions per packet (no hardware counters here)
+  # AFL++ drives the coverage-guided fuzz targets (tests/MiniVmm.Fuzzing, ./build.sh fuzz).
+  command -v afl-fuzz >/dev/null || need+=(afl++)
   if [ ${#need[@]} -gt 0 ]; then
     say "installing Debian packages: ${need[*]}"
     if [ "$(id -u)" != 0 ]; then say "need root to install ${need[*]}"; exit 1; fi
@@ -126,7 +134,7 @@ run_tests() {
   local results=$OUT/test-results
   rm -rf "$results"; mkdir -p "$results"
   local rc=0
-  for proj in tests/MiniVmm.UnitTests tests/MiniVmm.IntegrationTests; do
+  for proj in tests/MiniVmm.UnitTests tests/MiniVmm.IntegrationTests tests/MiniVmm.Fuzzing.Tests; do
     local name; name=$(basename "$proj")
     say "testing $name"
     local args=(test "$proj" -c Release --no-build -nologo -v q --results-directory "$results"
@@ -148,6 +156,148 @@ run_tests() {
   [ "$failed" = 0 ] && [ "$rc" = 0 ]
 }
 
+# --- 4. Fuzzing: AFL++ over SharpFuzz-instrumented copies of the product assemblies (docs/FUZZING.md). ---
+FUZZ_PROJECT=tests/MiniVmm.Fuzzing
+FUZZ_INSTRUMENTED=(MiniVmm.Memory MiniVmm.Virtio MiniVmm.Virtio.Net MiniVmm.Rss MiniVmm.VhostUser)
+
+# A copy of the fuzzing program whose product assemblies carry AFL's edge counters (out/bin and the
+# tests keep the plain ones).
+instrument_fuzzing() {
+  local bin=$OUT/fuzz/bin
+  rm -rf "$bin"; mkdir -p "$OUT/fuzz"
+  cp -r "$FUZZ_PROJECT/bin/Release/net10.0" "$bin"
+  dotnet tool restore >/dev/null
+  for assembly in "${FUZZ_INSTRUMENTED[@]}"; do
+    dotnet tool run sharpfuzz "$bin/$assembly.dll" || { say "sharpfuzz could not instrument $assembly.dll"; exit 1; }
+  done
+}
+
+stat_of() { grep -E "^$1 *:" "$2" | head -1 | sed 's/^[^:]*: *//'; }
+
+run_fuzz() {
+  local seconds=60 save_corpus=0 targets=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
+      --save-corpus) save_corpus=1; shift ;;
+      -*) say "fuzz: unknown option $1"; exit 2 ;;
+      *) targets+=("$1"); shift ;;
+    esac
+  done
+  build_all
+  instrument_fuzzing
+  local bin=$OUT/fuzz/bin/MiniVmm.Fuzzing
+  [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <("$bin" names)
+  local report=() total_crashes=0
+  for target in "${targets[@]}"; do
+    local corpus=$FUZZ_PROJECT/Corpus/$target findings=$OUT/fuzz/findings/$target
+    [ -d "$corpus" ] || { say "fuzz: no corpus for target '$target' ($corpus)"; exit 2; }
+    rm -rf "$findings"; mkdir -p "$findings"
+    say "fuzzing $target for ${seconds}s"
+    # AFL_SKIP_BIN_CHECK: the target is dotnet, instrumented by SharpFuzz rather than afl-cc.
+    AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+      afl-fuzz -i "$corpus" -o "$findings" -t 5000 -m none -V "$seconds" -- "$bin" afl "$target" >"$findings/afl.log" 2>&1 \
+      || { tail -20 "$findings/afl.log" >&2; say "afl-fuzz failed on $target (log: $findings/afl.log)"; exit 1; }
+    local stats=$findings/default/fuzzer_stats crashes=0
+    mkdir -p "$FUZZ_PROJECT/Crashes/$target"
+    for crash in "$findings"/default/crashes/id:*; do
+      [ -f "$crash" ] || continue
+      cp "$crash" "$FUZZ_PROJECT/Crashes/$target/crash-$(sha1sum <"$crash" | cut -c1-16)"
+      crashes=$((crashes + 1))
+    done
+    if [ "$save_corpus" = 1 ]; then
+      for entry in "$findings"/default/queue/id:*; do
+        case "$entry" in *orig:*) continue ;; esac
+        cp "$entry" "$corpus/afl-$(sha1sum <"$entry" | cut -c1-16)"
+      done
+    fi
+    total_crashes=$((total_crashes + crashes))
+    report+=("$(printf '%-12s %12s %10s %8s %8s %9s %7s' "$target" "$(stat_of execs_done "$stats")" "$(stat_of execs_per_sec "$stats" | cut -d. -f1)" \
+      "$(stat_of edges_found "$stats")" "$(stat_of bitmap_cvg "$stats")" "$(stat_of stability "$stats")" "$crashes")")
+  done
+  printf '%-12s %12s %10s %8s %8s %9s %7s\n' target execs execs/s edges map stability crashes
+  printf '%s\n' "${report[@]}"
+  if [ "$total_crashes" -gt 0 ]; then
+    say "$total_crashes crash(es) saved under $FUZZ_PROJECT/Crashes (replayed by ./build.sh test; reproduce with $FUZZ_PROJECT/bin/Release/net10.0/MiniVmm.Fuzzing replay TARGET FILE)"
+    exit 1
+  fi
+}
+
+# --- 5. Soak: start/stop cycles of minivmm run with a 4-queue NIC; nothing may stay behind. ---
+bpf_program_ids() { bpftool prog show -j 2>/dev/null | grep -o '"id":[0-9]*' | cut -d: -f2 | sort -n | tr '\n' ' '; }
+
+run_soak() {
+  local cycles=200 tap=mvsoak0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --cycles) cycles=${2:?--cycles needs a number}; shift 2 ;;
+      *) say "soak: unknown option $1"; exit 2 ;;
+    esac
+  done
+  build_all
+  local log=$OUT/soak; mkdir -p "$log"
+  local taps_before progs_before own_fds_before failures=0 fds_min=999999 fds_max=0 threads_min=999999 threads_max=0
+  taps_before=$(ls /sys/class/net | grep -c "^$tap" || true)
+  progs_before=$(bpf_program_ids)
+  own_fds_before=$(ls /proc/$$/fd | wc -l)
+  local start=$SECONDS
+  for i in $(seq 1 "$cycles"); do
+    # The probe negotiates 4 pairs, sends VQ_PAIRS_SET and RSS_CONFIG, waits 1 s for a frame that never
+    # comes and exits with 3 (status 7): the VMM's descriptors and threads are counted during that second.
+    rm -f "$log/cycle.log" # a stale "probe: ready" of the last cycle must not trigger this cycle's sample
+    "$OUT/bin/minivmm" run --kernel "$OUT/guest-images/probe.elf" --memory 64M --cmdline "expect=1 wait=1000 exit=3" \
+      --net "tap=$tap,queues=4" >"$log/cycle.log" 2>&1 &
+    local pid=$! fds="" threads=""
+    for _ in $(seq 1 200); do
+      if grep -q "probe: ready" "$log/cycle.log" 2>/dev/null; then
+        fds=$(ls /proc/$pid/fd 2>/dev/null | wc -l); threads=$(ls /proc/$pid/task 2>/dev/null | wc -l); break
+      fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.02
+    done
+    local rc=0; wait "$pid" || rc=$?
+    if [ "$rc" != 7 ] || [ -z "$fds" ]; then
+      failures=$((failures + 1)); cp "$log/cycle.log" "$log/failed-$i.log"
+      say "soak: cycle $i: exit $rc${fds:+, }${fds:-, never ready} (log: $log/failed-$i.log)"
+    else
+      [ "$fds" -lt "$fds_min" ] && fds_min=$fds; [ "$fds" -gt "$fds_max" ] && fds_max=$fds
+      [ "$threads" -lt "$threads_min" ] && threads_min=$threads; [ "$threads" -gt "$threads_max" ] && threads_max=$threads
+    fi
+  done
+  local taps_after progs_after own_fds_after leftover
+  taps_after=$(ls /sys/class/net | grep -c "^$tap" || true)
+  progs_after=$(bpf_program_ids)
+  own_fds_after=$(ls /proc/$$/fd | wc -l)
+  leftover=$(pgrep -f -- "tap=$tap" | wc -l || true)
+  # The kernel frees a TAP's steering program a moment after the last cycle's process exited: wait (at most 5 s).
+  local new_progs
+  for _ in $(seq 1 50); do
+    progs_after=$(bpf_program_ids)
+    new_progs=$(comm -13 <(echo "$progs_before" | tr ' ' '\n' | sed '/^$/d' | sort) <(echo "$progs_after" | tr ' ' '\n' | sed '/^$/d' | sort) | tr '\n' ' ')
+    [ -z "$new_progs" ] && break
+    sleep 0.1
+  done
+  echo "soak: $cycles cycles of minivmm run (4-queue NIC on $tap, probe guest) in $((SECONDS - start)) s, $failures failed"
+  echo "soak: last cycle: $(grep -o 'steering: [a-z-]*' "$log/cycle.log" | head -1)"
+  printf '%-34s %8s %8s\n' what before after
+  printf '%-34s %8s %8s\n' "TAP interfaces $tap*" "$taps_before" "$taps_after"
+  printf '%-34s %8s %8s\n' "BPF programs on the host" "$(echo $progs_before | wc -w)" "$(echo $progs_after | wc -w)"
+  printf '%-34s %8s %8s\n' "minivmm processes left" 0 "$leftover"
+  printf '%-34s %8s %8s\n' "fds of this script" "$own_fds_before" "$own_fds_after"
+  printf '%-34s %8s %8s\n' "VMM fds when ready (min, max)" "$fds_min" "$fds_max"
+  printf '%-34s %8s %8s\n' "VMM threads when ready (min, max)" "$threads_min" "$threads_max"
+  [ -n "$new_progs" ] && say "soak: BPF programs loaded since the start and still there: $new_progs(another session's tests can load some too)"
+  local leaks=0
+  [ "$taps_after" = "$taps_before" ] || leaks=1
+  [ "$leftover" = 0 ] || leaks=1
+  [ -z "$new_progs" ] || leaks=1
+  [ "$own_fds_after" = "$own_fds_before" ] || leaks=1
+  # The VMM's own counts are reported, not judged: each cycle is a new process, and the runtime starts
+  # helper threads as it needs them; what a cycle leaves behind shows on the host (TAPs, programs, processes).
+  echo "soak: $failures failed cycles, $([ "$leaks" = 0 ] && echo 0 || echo some) leaks"
+  [ "$failures" = 0 ] && [ "$leaks" = 0 ]
+}
+
 cmd=${1:-build}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -167,5 +317,7 @@ case "$cmd" in
       exec dotnet run --project tests/MiniVmm.Benchmarks -c Release --no-build -- callgrind --binary "$OUT/bench-aot/MiniVmm.Benchmarks" "$@"
     fi
     exec dotnet run --project tests/MiniVmm.Benchmarks -c Release --no-build -- "$@" ;;
-  *) say "unknown command '$cmd' (use: build, jit, run, test, bench)"; exit 2 ;;
+  fuzz) run_fuzz "$@" ;;
+  soak) run_soak "$@" ;;
+  *) say "unknown command '$cmd' (use: build, jit, run, test, bench, fuzz, soak)"; exit 2 ;;
 esac

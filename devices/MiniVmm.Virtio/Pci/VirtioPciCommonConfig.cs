@@ -146,8 +146,9 @@ internal sealed class VirtioPciCommonConfig(IVirtioDevice device, IGuestMemory m
         }
         var old = Status;
         var requested = (VirtioDeviceStatus)value;
+        // FAILED too: "The driver MUST NOT clear a device status bit" (§2.1.1), and a status of 0 must mean a reset.
         const VirtioDeviceStatus driverBits = VirtioDeviceStatus.Acknowledge | VirtioDeviceStatus.Driver
-            | VirtioDeviceStatus.FeaturesOk | VirtioDeviceStatus.DriverOk;
+            | VirtioDeviceStatus.FeaturesOk | VirtioDeviceStatus.DriverOk | VirtioDeviceStatus.Failed;
         if ((old & ~requested & driverBits) != 0)
         {
             // §2.1.2/§3.1.1: the driver only ever adds status bits until it resets the device by writing 0.

@@ -115,9 +115,10 @@ internal static class DescriptorWalk
         }
         else
         {
-            if (writable != 0)
+            if (count > 0 && output[count - 1].IsWritable)
             {
                 // §2.7.4.2: "The driver MUST place any device-writable descriptor elements after any device-readable descriptor elements."
+                // An empty writable descriptor counts too: the gathers stop at the first writable one.
                 throw new VirtioDeviceException(VirtioError.BadChainLayout, "device-readable buffer after a device-writable one");
             }
             readable += length;
