@@ -34,7 +34,7 @@ public sealed partial class DpdkInteropTests
         // The MAC is the front end's (DPDK has no config space to give one) and the driver got 4 pairs.
         Assert.True(Regex.IsMatch(vm.Stdout, $@"(?m)^probe: device .* mac={Mac} max_pairs=4 "), vm.ToString());
         Assert.True(vm.Stdout.Contains("ctrl mq_vq_pairs_set pairs=4 ack=0"), vm.ToString());
-        for (int q = 0; q < 4; q++) Assert.Matches($@"(?m)^tx q={q} sent={sent[q]} us=\d+$", vm.Stdout);
+        for (int q = 0; q < 4; q++) Assert.Matches($@"(?m)^tx q={q} sent={sent[q]} us=\d+ kicks=\d+$", vm.Stdout);
 
         IReadOnlyList<TestpmdStream> streams = testpmd.StopForwarding();
         Assert.Equal(sent.Select(n => (ulong)n), Enumerable.Range(0, 4).Select(q => streams.Single(s => s.RxQueue == q).RxPackets));
