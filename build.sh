@@ -307,7 +307,13 @@ case "$cmd" in
     build_all
     [ "${1:-}" = "--" ] && shift
     if [ $# -gt 0 ]; then exec "$OUT/bin/minivmm" "$@"; fi
-    exec "$OUT/bin/minivmm" steer-test --queues 4 --steering auto --hash-report on
+    # The probe's table, then the real Linux driver's (User-Mode Linux over vhost-user) on the same settings.
+    status=0
+    "$OUT/bin/minivmm" steer-test --queues 4 --steering auto --hash-report on || status=$?
+    echo
+    echo "build.sh: the same flows with Linux 6.1's virtio_net driving the device (steer-test --guest linux):"
+    "$OUT/bin/minivmm" steer-test --guest linux --queues 4 --steering auto --hash-report on || status=$?
+    exit "$status"
     ;;
   test) build_all; run_tests "${1:-}" ;;
   bench)

@@ -55,6 +55,18 @@ public class SteerTestComparisonTests
     }
 
     [Fact]
+    public void Without_the_report_type_the_hash_value_is_still_checked()
+    {
+        // What a Linux guest's stack shows: the hash value, no report type (-1).
+        ProbeRxEvent[] right = [new(1, 1, 80, 0x51ccc178, -1), new(0, 2, 90, 0x1234, -1), new(2, 3, 60, 0, -1)];
+        Assert.True(SteerTestComparison.Compare(Sent, right, 3, checkHash: true, checkReportType: false).Passed);
+        Assert.False(SteerTestComparison.Compare(Sent, right, 3, checkHash: true).Passed);
+        ProbeRxEvent[] wrongValue = [new(1, 1, 80, 0x51ccc179, -1), right[1], right[2]];
+        SteerTestResult r = SteerTestComparison.Compare(Sent, wrongValue, 3, checkHash: true, checkReportType: false);
+        Assert.Equal(1u, Assert.Single(r.Mismatches).FrameId);
+    }
+
+    [Fact]
     public void Json_output_has_frames_mismatches_and_per_queue_counts()
     {
         SteerTestResult r = SteerTestComparison.Compare(Sent, [new(1, 1, 80, 0x51ccc178, 2)], 3, true);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MiniVmm.Cli.Captures;
 using MiniVmm.Cli.CommandLine;
 using MiniVmm.Cli.SteerTest;
+using MiniVmm.Cli.SteerTest.Linux;
 using MiniVmm.Rss;
 using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
@@ -24,6 +25,8 @@ public static class SteerTestCommand
                 "minivmm steer-test --replay traffic.pcapng -q 4    # your own traffic, per queue expected vs received",
                 "minivmm steer-test --vhost-user -q 4               # the probe's NIC over vhost-user, the TAP in a vhost-user-net back end",
                 "minivmm steer-test --hash-report off --vhost on     # the kernel's vhost-net carries the packets (docs/VHOST.md)",
+                "minivmm steer-test --guest linux -q 4               # Linux 6.1's virtio_net (User-Mode Linux) drives the device over vhost-user",
+                "minivmm steer-test --guest linux --table2 0,1 --key2 KEY   # and ethtool -X sets a second table and key at run time",
             ],
             """
             Creates a TAP with N queues, boots the probe guest on MiniVmm's virtio-net, sends a flow set
@@ -31,11 +34,15 @@ public static class SteerTestCommand
             extension headers with home address and type-2 routing header, ICMP, ARP, many flows) and
             checks that every frame arrives on the queue RSS says (table[hash & mask], or the
             unclassified queue) with the hash and hash type the spec says.
+            With --guest linux the driver is Linux 6.1's virtio_net in User-Mode Linux, configured
+            with ethtool (-L combined N, -K rxhash on, -N rx-flow-hash ... sdfn, -X equal N hkey KEY),
+            over vhost-user to a vhost-user-net back end in this process; each frame's queue and hash
+            are read inside the guest, and checked against the configuration the driver sent.
             Exit status: 0 only if every frame matched; 2 for bad input; 1 otherwise.
             """)
         {
             o.Queues, o.Frames, o.Steering.Option, o.HashReport.Option, o.Vhost.Option, o.Key, o.Types.Option, o.Table, o.Unclassified, o.Table2, o.Key2,
-            o.Tap, o.Probe, o.Timeout, o.Replay, o.VhostUser, o.Json,
+            o.Tap, o.Probe, o.Timeout, o.Replay, o.VhostUser, o.Guest.Option, o.Json,
         };
         command.SetAction(parse => Execute(console, new SteerTestOptions
         {
@@ -55,13 +62,15 @@ public static class SteerTestCommand
             TimeoutSeconds = parse.GetValue(o.Timeout),
             Json = parse.GetValue(o.Json),
             VhostUser = parse.GetValue(o.VhostUser),
-        }, parse.GivenValue(o.Replay)));
+            Guest = o.Guest.Get(parse),
+        }, parse.GivenValue(o.Replay), LinuxConflict(parse, o)));
         return command;
     }
 
     /// <summary>Runs the rig; <paramref name="replayFile"/> (--replay) is read first, so a bad capture creates nothing.</summary>
-    public static int Execute(CliConsole console, SteerTestOptions options, string? replayFile = null)
+    public static int Execute(CliConsole console, SteerTestOptions options, string? replayFile = null, string? conflict = null)
     {
+        if (conflict is not null) return ExitCodes.Usage(console.Error, conflict);
         if (replayFile is not null)
         {
             try
@@ -78,6 +87,7 @@ public static class SteerTestCommand
                 return ExitCodes.Usage(console.Error, $"--table: queue {bad} does not exist with --queues {options.Queues}");
         }
         if (options.Unclassified >= options.Queues) return ExitCodes.Usage(console.Error, $"--unclassified {options.Unclassified}: only {options.Queues} queues");
+        if (options.Guest == SteerTestGuest.Linux) return ExecuteLinux(console, options, UmlTools.Default());
         try
         {
             KernelLoader.Inspect(options.ProbePath ?? SteerTestRun.DefaultProbePath());
@@ -99,6 +109,45 @@ public static class SteerTestCommand
         else SteerTestRenderer.WriteTable(result, run.BackendReason, console.Out, options.Replay);
         foreach (string error in run.Errors) console.Error.WriteLine($"minivmm: steer-test: {error}");
         return result.Passed && run.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.HostFailure;
+    }
+
+    /// <summary>The Linux rig (--guest linux): checked like the probe's, with the notes on what the driver configured.</summary>
+    public static int ExecuteLinux(CliConsole console, SteerTestOptions options, UmlTools tools)
+    {
+        if (options.Key.Length != RssConfiguration.MaxKeyBytes || options.Key2 is { Length: not RssConfiguration.MaxKeyBytes })
+            return ExitCodes.Usage(console.Error, $"--key: ethtool sets a key of the device's size, {RssConfiguration.MaxKeyBytes} bytes, with --guest linux");
+        if (tools.Problem() is string missing) return ExitCodes.Usage(console.Error, missing);
+        var run = new LinuxSteerTestRun(options, tools, console.Error);
+        SteerTestResult result;
+        try
+        {
+            result = run.Execute();
+        }
+        catch (TapException e) { return ExitCodes.Usage(console.Error, e.Message); }
+        catch (SteeringUnavailableException e) { return ExitCodes.Usage(console.Error, e.Message); }
+        catch (Exception e) { return ExitCodes.Failure(console.Error, $"steer-test: {e.Message}"); }
+
+        List<string> notes = [LinuxNote, .. run.Notes];
+        if (options.Json) SteerTestRenderer.WriteJson(result, run.BackendName, run.BackendReason, console.Out, options.Replay, "linux", notes);
+        else SteerTestRenderer.WriteTable(result, run.BackendReason, console.Out, options.Replay, notes);
+        foreach (string error in run.Errors) console.Error.WriteLine($"minivmm: steer-test: {error}");
+        return result.Passed && run.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.HostFailure;
+    }
+
+    /// <summary>What the Linux rig can and cannot see, said once with every report.</summary>
+    private const string LinuxNote =
+        "guest: Linux 6.1 virtio_net (User-Mode Linux) over vhost-user; queue and hash value read per frame in the guest " +
+        "(the report type is not visible there); the driver masks off the _EX hash types and ethtool cannot turn them on";
+
+    /// <summary>Options that mean nothing with --guest linux (the driver, not the rig, configures RSS there), or null.</summary>
+    private static string? LinuxConflict(ParseResult parse, Declared o)
+    {
+        if (o.Guest.Get(parse) != SteerTestGuest.Linux) return null;
+        if (parse.GetResult(o.Types.Option) is { Implicit: false }) return "--types: with --guest linux the driver picks the hash types (ethtool -N sets all but the _EX ones)";
+        if (parse.GetResult(o.Unclassified) is { Implicit: false }) return "--unclassified: with --guest linux the driver picks the unclassified queue (ethtool cannot set it)";
+        if (parse.GetResult(o.Probe) is { Implicit: false }) return "--probe: only with --guest probe";
+        if (o.Vhost.Get(parse) != VhostRequest.Off) return "--vhost: with --guest linux the packets go through a vhost-user back end, not the kernel's vhost-net";
+        return null;
     }
 
     /// <summary>steer-test's options, each declared once (name, help, default, parser).</summary>
@@ -128,6 +177,14 @@ public static class SteerTestCommand
         public readonly Option<int> Timeout = Declare.Value("--timeout", "SECONDS", "give up after this long", t => OptionValues.WholeNumber("--timeout", t, 5, 3600), 120);
         public readonly Option<string?> Replay = Declare.Value<string?>("--replay", "FILE",
             "send a capture's IPv4/IPv6 frames (pcap or pcapng, Ethernet) instead of the built-in flow set; others are skipped and counted", t => t);
+        public readonly TextOption<SteerTestGuest> Guest = new TextOption<SteerTestGuest>("guest", "probe|linux",
+            "the driver: our probe guest on MiniVmm's KVM machine, or Linux's virtio_net in User-Mode Linux over vhost-user",
+            t => t switch
+            {
+                "probe" => SteerTestGuest.Probe,
+                "linux" => SteerTestGuest.Linux,
+                _ => throw new FormatException($"--guest {t}: must be probe or linux"),
+            }, "probe").Completing("probe", "linux");
         public readonly Option<bool> Json = Declare.Flag("--json", "one JSON object: frames, mismatches, per-queue counts, back end and why", "-j");
         public readonly Option<bool> VhostUser = Declare.Flag("--vhost-user",
             "the probe's NIC over vhost-user (`run --net vhost-user=`), with the TAP and the steering in a vhost-user-net back end");

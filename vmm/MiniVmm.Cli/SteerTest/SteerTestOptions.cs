@@ -34,6 +34,9 @@ public sealed record SteerTestOptions
     /// <summary>Run the probe's NIC over vhost-user, with the TAP and steering in a vhost-user-net back end.</summary>
     public bool VhostUser { get; init; }
 
+    /// <summary>Which driver checks the device: the probe guest, or Linux's virtio_net in User-Mode Linux.</summary>
+    public SteerTestGuest Guest { get; init; } = SteerTestGuest.Probe;
+
     public bool SecondPhase => Table2 is not null || Key2 is not null;
 
     /// <summary>The configuration of phase 1: the given table, or 128 entries spread over the queues.</summary>

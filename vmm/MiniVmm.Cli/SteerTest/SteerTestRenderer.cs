@@ -9,9 +9,10 @@ public static class SteerTestRenderer
 {
     private const int MismatchesShown = 20;
 
-    public static void WriteTable(SteerTestResult r, string backendLine, TextWriter output, CaptureReplay? replay = null)
+    public static void WriteTable(SteerTestResult r, string backendLine, TextWriter output, CaptureReplay? replay = null, IReadOnlyList<string>? notes = null)
     {
         output.WriteLine(backendLine);
+        foreach (string note in notes ?? []) output.WriteLine(note);
         if (replay is not null) output.WriteLine(replay.Summary);
         QueueChart.WriteExpectedAndReceived(output, r.ExpectedPerQueue, r.ReceivedPerQueue);
         output.WriteLine($"frames sent {r.FramesSent}, received {r.FramesReceived}, mismatches {r.Mismatches.Count}" +
@@ -24,7 +25,8 @@ public static class SteerTestRenderer
         output.WriteLine(r.Passed ? "PASS: every frame landed on its expected queue" : "FAIL");
     }
 
-    public static void WriteJson(SteerTestResult r, string backend, string reason, TextWriter output, CaptureReplay? replay = null)
+    public static void WriteJson(SteerTestResult r, string backend, string reason, TextWriter output, CaptureReplay? replay = null,
+        string guest = "probe", IReadOnlyList<string>? notes = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -32,6 +34,10 @@ public static class SteerTestRenderer
             json.WriteStartObject();
             json.WriteString("backend", backend);
             json.WriteString("reason", reason);
+            json.WriteString("guest", guest);
+            json.WriteStartArray("notes");
+            foreach (string note in notes ?? []) json.WriteStringValue(note);
+            json.WriteEndArray();
             json.WriteNumber("queues", r.Queues);
             json.WriteNumber("frames", r.FramesSent);
             json.WriteNumber("received", r.FramesReceived);

@@ -38,9 +38,8 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
 
     public SteerTestResult Execute()
     {
-        int perKind = Math.Max(1, (options.Frames - 14 + 3) / 4);
-        IReadOnlyList<SteeringFlow> phase1 = CustomFlows?.Select(c => c.Flow).ToList() ?? options.Replay?.Flows(1) ?? SteeringFlowSet.Build(1, perKind);
-        IReadOnlyList<SteeringFlow> phase2 = options.SecondPhase ? options.Replay?.Flows(1_000_001) ?? SteeringFlowSet.Build(1_000_001, perKind) : [];
+        (IReadOnlyList<SteeringFlow> standard1, IReadOnlyList<SteeringFlow> phase2) = FlowSets(options);
+        IReadOnlyList<SteeringFlow> phase1 = CustomFlows?.Select(c => c.Flow).ToList() ?? standard1;
         IEnumerable<FlowExpectation> expected1 = CustomFlows?.Select(c => c.Expected) ?? Expect(phase1, options.Phase1);
         var expected = expected1.Concat(Expect(phase2, options.Phase2)).ToList();
 
@@ -86,7 +85,7 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         Tap = backend.Tap;
         BackendName = MiniVmm.HostNet.Steering.SteeringSelector.Name(backend.Choice.Kind);
         BackendReason = backend.Choice.LogLine;
-        DisableIPv6(backend.Tap.Name); // keeps the host's own router solicitations off the guest's queues
+        FlowSender.DisableIPv6(backend.Tap.Name);
 
         int status = 0;
         var vm = new Thread(() => status = machine.Run()) { Name = "steer-test-vm", IsBackground = true };
@@ -94,8 +93,8 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         var deadline = DateTime.UtcNow.AddSeconds(options.TimeoutSeconds);
         using (PacketInjector injector = PacketInjector.Open(backend.Tap.Name))
         {
-            if (WaitForReady(1, machine, deadline)) Send(injector, dataPath, phase1, "phase 1", deadline);
-            if (phase2.Count > 0 && WaitForReady(2, machine, deadline)) Send(injector, dataPath, phase2, "phase 2", deadline);
+            if (WaitForReady(1, machine, deadline)) FlowSender.Send(injector, dataPath, phase1, "phase 1", deadline, log);
+            if (phase2.Count > 0 && WaitForReady(2, machine, deadline)) FlowSender.Send(injector, dataPath, phase2, "phase 2", deadline, log);
         }
         if (!vm.Join(Remaining(deadline)))
         {
@@ -113,8 +112,20 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
 
     public IReadOnlyList<string> Errors => _report.Errors;
 
+    /// <summary>
+    /// The frames of each phase: the standard flow set (about --frames of them, ids from 1), or a
+    /// capture's (--replay); phase 2 (a second table or key) sends the same kinds again with ids from 1,000,001.
+    /// </summary>
+    internal static (IReadOnlyList<SteeringFlow> Phase1, IReadOnlyList<SteeringFlow> Phase2) FlowSets(SteerTestOptions options)
+    {
+        int perKind = Math.Max(1, (options.Frames - 14 + 3) / 4);
+        IReadOnlyList<SteeringFlow> phase1 = options.Replay?.Flows(1) ?? SteeringFlowSet.Build(1, perKind);
+        IReadOnlyList<SteeringFlow> phase2 = options.SecondPhase ? options.Replay?.Flows(1_000_001) ?? SteeringFlowSet.Build(1_000_001, perKind) : [];
+        return (phase1, phase2);
+    }
+
     /// <summary>What the spec says for each frame, from the managed classifier.</summary>
-    private static IEnumerable<FlowExpectation> Expect(IReadOnlyList<SteeringFlow> flows, RssConfiguration config) =>
+    internal static IEnumerable<FlowExpectation> Expect(IReadOnlyList<SteeringFlow> flows, RssConfiguration config) =>
         flows.Select(f =>
         {
             RssResult r = RssHasher.Compute(f.Frame, config);
@@ -172,43 +183,10 @@ public sealed class SteerTestRun(SteerTestOptions options, TextWriter log)
         }
     }
 
-    /// <summary>Frames allowed between the host and the guest's RX rings: below a TAP queue's 1000-packet ring and the probe's 256 buffers per queue.</summary>
-    private const int InFlightWindow = 200;
-
-    private void Send(PacketInjector injector, VirtioNetDevice nic, IReadOnlyList<SteeringFlow> flows, string phase, DateTime deadline)
-    {
-        int step = Math.Max(1, flows.Count / 10);
-        ulong delivered0 = Delivered(nic);
-        for (int i = 0; i < flows.Count; i++)
-        {
-            // Flow control: a burst larger than a TAP queue's ring would be dropped by the kernel, not steered.
-            var spin = new SpinWait();
-            while ((ulong)i > Delivered(nic) - delivered0 + InFlightWindow && DateTime.UtcNow < deadline) spin.SpinOnce(sleep1Threshold: 20);
-            injector.Send(flows[i].Frame);
-            if (flows.Count >= 2000 && (i + 1) % step == 0)
-                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"steer-test: {phase}: sent {i + 1}/{flows.Count} frames"));
-        }
-    }
-
-    /// <summary>Frames the device that carries the data path (ours in-process, or the back end's) put in the guest's rings.</summary>
-    private static ulong Delivered(VirtioNetDevice device)
-    {
-        ulong sum = 0;
-        foreach (var pair in device.Pairs) sum += pair.Counters.RxPackets;
-        return sum;
-    }
-
     private static TimeSpan Remaining(DateTime deadline)
     {
         TimeSpan left = deadline - DateTime.UtcNow;
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-    }
-
-    private static void DisableIPv6(string tap)
-    {
-        try { File.WriteAllText($"/proc/sys/net/ipv6/conf/{tap}/disable_ipv6", "1"); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>build.sh leaves the probe at out/guest-images/probe.elf, beside out/bin/minivmm.</summary>
