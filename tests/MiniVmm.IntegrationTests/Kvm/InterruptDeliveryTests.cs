@@ -27,14 +27,14 @@ public sealed class InterruptDeliveryTests
         }
     }
 
-    private static string WriteElf(byte[] segment)
+    internal static string WriteElf(byte[] segment)
     {
         string path = Path.Combine(Path.GetTempPath(), $"minivmm-irq-{Guid.NewGuid():N}.elf");
         File.WriteAllBytes(path, TinyGuestImage.Elf(segment));
         return path;
     }
 
-    private static MiniVmm.Machine.Machine Create(string kernel, MemoryStream output) =>
+    internal static MiniVmm.Machine.Machine Create(string kernel, MemoryStream output) =>
         MiniVmm.Machine.Machine.Create(new MachineOptions
         {
             KernelPath = kernel, MemoryBytes = 64UL << 20, SerialOutput = output, ForwardStdin = false, HandleHostSignals = false,
