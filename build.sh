@@ -9,9 +9,10 @@
 #   ./build.sh fuzz [TARGET...] [--seconds N] [--save-corpus]
 #                              build if needed, then run each fuzz target under AFL++ for N seconds (default 60)
 #                              and print executions, coverage and crashes per target (see docs/FUZZING.md)
-#   ./build.sh soak [--cycles N]   build if needed, then N start/stop cycles (default 200) of minivmm run with a
-#                              4-queue NIC and the probe guest; prints host TAPs, BPF programs, leftover processes
-#                              and the VMM's fds and threads before/after (see docs/FUZZING.md)
+#   ./build.sh soak [run|vhost-user|uml|steer] [--cycles N] [--minutes M]
+#                              build if needed, then start/stop cycles of minivmm run, of a long-lived vhost-user-net
+#                              with our front end and with User-Mode Linux connecting, and a steer-test loop with
+#                              run-time reconfigurations; prints what was left behind (tests/soak/soak.sh, docs/FUZZING.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -224,80 +225,6 @@ run_fuzz() {
 }
 
 # --- 5. Soak: start/stop cycles of minivmm run with a 4-queue NIC; nothing may stay behind. ---
-bpf_program_ids() { bpftool prog show -j 2>/dev/null | grep -o '"id":[0-9]*' | cut -d: -f2 | sort -n | tr '\n' ' '; }
-
-run_soak() {
-  local cycles=200 tap=mvsoak0
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      --cycles) cycles=${2:?--cycles needs a number}; shift 2 ;;
-      *) say "soak: unknown option $1"; exit 2 ;;
-    esac
-  done
-  build_all
-  local log=$OUT/soak; mkdir -p "$log"
-  local taps_before progs_before own_fds_before failures=0 fds_min=999999 fds_max=0 threads_min=999999 threads_max=0
-  taps_before=$(ls /sys/class/net | grep -c "^$tap" || true)
-  progs_before=$(bpf_program_ids)
-  own_fds_before=$(ls /proc/$$/fd | wc -l)
-  local start=$SECONDS
-  for i in $(seq 1 "$cycles"); do
-    # The probe negotiates 4 pairs, sends VQ_PAIRS_SET and RSS_CONFIG, waits 1 s for a frame that never
-    # comes and exits with 3 (status 7): the VMM's descriptors and threads are counted during that second.
-    rm -f "$log/cycle.log" # a stale "probe: ready" of the last cycle must not trigger this cycle's sample
-    "$OUT/bin/minivmm" run --kernel "$OUT/guest-images/probe.elf" --memory 64M --cmdline "expect=1 wait=1000 exit=3" \
-      --net "tap=$tap,queues=4" >"$log/cycle.log" 2>&1 &
-    local pid=$! fds="" threads=""
-    for _ in $(seq 1 200); do
-      if grep -q "probe: ready" "$log/cycle.log" 2>/dev/null; then
-        fds=$(ls /proc/$pid/fd 2>/dev/null | wc -l); threads=$(ls /proc/$pid/task 2>/dev/null | wc -l); break
-      fi
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.02
-    done
-    local rc=0; wait "$pid" || rc=$?
-    if [ "$rc" != 7 ] || [ -z "$fds" ]; then
-      failures=$((failures + 1)); cp "$log/cycle.log" "$log/failed-$i.log"
-      say "soak: cycle $i: exit $rc${fds:+, }${fds:-, never ready} (log: $log/failed-$i.log)"
-    else
-      [ "$fds" -lt "$fds_min" ] && fds_min=$fds; [ "$fds" -gt "$fds_max" ] && fds_max=$fds
-      [ "$threads" -lt "$threads_min" ] && threads_min=$threads; [ "$threads" -gt "$threads_max" ] && threads_max=$threads
-    fi
-  done
-  local taps_after progs_after own_fds_after leftover
-  taps_after=$(ls /sys/class/net | grep -c "^$tap" || true)
-  progs_after=$(bpf_program_ids)
-  own_fds_after=$(ls /proc/$$/fd | wc -l)
-  leftover=$(pgrep -f -- "tap=$tap" | wc -l || true)
-  # The kernel frees a TAP's steering program a moment after the last cycle's process exited: wait (at most 5 s).
-  local new_progs
-  for _ in $(seq 1 50); do
-    progs_after=$(bpf_program_ids)
-    new_progs=$(comm -13 <(echo "$progs_before" | tr ' ' '\n' | sed '/^$/d' | sort) <(echo "$progs_after" | tr ' ' '\n' | sed '/^$/d' | sort) | tr '\n' ' ')
-    [ -z "$new_progs" ] && break
-    sleep 0.1
-  done
-  echo "soak: $cycles cycles of minivmm run (4-queue NIC on $tap, probe guest) in $((SECONDS - start)) s, $failures failed"
-  echo "soak: last cycle: $(grep -o 'steering: [a-z-]*' "$log/cycle.log" | head -1)"
-  printf '%-34s %8s %8s\n' what before after
-  printf '%-34s %8s %8s\n' "TAP interfaces $tap*" "$taps_before" "$taps_after"
-  printf '%-34s %8s %8s\n' "BPF programs on the host" "$(echo $progs_before | wc -w)" "$(echo $progs_after | wc -w)"
-  printf '%-34s %8s %8s\n' "minivmm processes left" 0 "$leftover"
-  printf '%-34s %8s %8s\n' "fds of this script" "$own_fds_before" "$own_fds_after"
-  printf '%-34s %8s %8s\n' "VMM fds when ready (min, max)" "$fds_min" "$fds_max"
-  printf '%-34s %8s %8s\n' "VMM threads when ready (min, max)" "$threads_min" "$threads_max"
-  [ -n "$new_progs" ] && say "soak: BPF programs loaded since the start and still there: $new_progs(another session's tests can load some too)"
-  local leaks=0
-  [ "$taps_after" = "$taps_before" ] || leaks=1
-  [ "$leftover" = 0 ] || leaks=1
-  [ -z "$new_progs" ] || leaks=1
-  [ "$own_fds_after" = "$own_fds_before" ] || leaks=1
-  # The VMM's own counts are reported, not judged: each cycle is a new process, and the runtime starts
-  # helper threads as it needs them; what a cycle leaves behind shows on the host (TAPs, programs, processes).
-  echo "soak: $failures failed cycles, $([ "$leaks" = 0 ] && echo 0 || echo some) leaks"
-  [ "$failures" = 0 ] && [ "$leaks" = 0 ]
-}
-
 cmd=${1:-build}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -324,6 +251,6 @@ case "$cmd" in
     fi
     exec dotnet run --project tests/MiniVmm.Benchmarks -c Release --no-build -- "$@" ;;
   fuzz) run_fuzz "$@" ;;
-  soak) run_soak "$@" ;;
+  soak) . "$ROOT/tests/soak/soak.sh"; run_soak "$@" ;;
   *) say "unknown command '$cmd' (use: build, jit, run, test, bench, fuzz, soak)"; exit 2 ;;
 esac
