@@ -53,7 +53,12 @@ public sealed class VhostUserNetDevice : IVhostUserDevice, IVirtioInterrupts
 
     public void Activate(ulong features, IGuestMemory memory)
     {
-        if ((features & ~_offeredFeatures) != 0 || !Device.AcceptsFeatures(features))
+        // A front end that keeps the control queue (QEMU 7.2 sends MQ without CTRL_VQ) has met the
+        // MQ -> CTRL_VQ dependency of §5.1.3.1 itself and turns VQ_PAIRS_SET into ring enables
+        // (FollowReceiveRings). RSS without CTRL_VQ is still refused: its configuration would never reach us.
+        ulong mqBit = VirtioFeature.Bit(VirtioNetFeature.Mq), ctrlBit = VirtioFeature.Bit(VirtioNetFeature.CtrlVq);
+        ulong checkedFeatures = (features & ctrlBit) != 0 ? features : features & ~mqBit;
+        if ((features & ~_offeredFeatures) != 0 || !Device.AcceptsFeatures(checkedFeatures))
         {
             throw new ArgumentException($"features 0x{features:x} are not a consistent subset of the offer 0x{_offeredFeatures:x}");
         }

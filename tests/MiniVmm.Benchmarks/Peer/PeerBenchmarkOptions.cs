@@ -9,7 +9,7 @@ namespace MiniVmm.Benchmarks.Peer;
 public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders, int Rounds, string[] Steering, string Vmms,
     int FrameBytes = 64, bool EventIdx = true, bool Json = false)
 {
-    public const string Usage = "use --queues 1,2,4  --frames N  --senders T  --rounds R  --steering ebpf,software  --vmm both|qemu|minivmm  --tx-size 60..65535  --event-idx on|off  --json";
+    public const string Usage = "use --queues 1,2,4  --frames N  --senders T  --rounds R  --steering ebpf,software  --vmm both|qemu|minivmm|vhost-user  --tx-size 60..65535  --event-idx on|off  --json";
 
     /// <summary>Parses the arguments; prints one error line and returns null on bad input.</summary>
     public static PeerBenchmarkOptions? Parse(string[] args)
@@ -36,7 +36,7 @@ public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders
                 "--senders" => int.TryParse(value, CultureInfo.InvariantCulture, out senders) && senders is > 0 and <= 16,
                 "--rounds" => int.TryParse(value, CultureInfo.InvariantCulture, out rounds) && rounds is > 0 and <= 20,
                 "--steering" => value is not null && (steering = value.Split(',')).All(s => s is "ebpf" or "software" or "auto"),
-                "--vmm" => value is "both" or "qemu" or "minivmm" && (vmms = value).Length > 0,
+                "--vmm" => value is "both" or "qemu" or "minivmm" or "vhost-user" && (vmms = value).Length > 0,
                 "--tx-size" => int.TryParse(value, CultureInfo.InvariantCulture, out txSize) && txSize is >= 60 and <= 65535,
                 "--event-idx" => value is "on" or "off" && ((eventIdx = value == "on") || true),
                 _ => false,

@@ -26,7 +26,7 @@ public static class PeerJson
                         return v.Count == 0 ? null : TapBenchmark.Median(v);
                     }
                     string peer = PeerTable.PeerOf(label);
-                    bool compared = label.StartsWith("minivmm", StringComparison.Ordinal) && labels.Contains(peer);
+                    bool compared = PeerTable.IsCompared(label) && labels.Contains(peer);
                     List<double> rateRatios = compared ? PeerTable.PairedRatios(results, label, peer, q, r => direction == "RX" ? r.RxRate : r.TxRate) : [];
                     List<double> cpuRatios = compared ? PeerTable.PairedRatios(results, label, peer, q, r => r.VmmNsPerPacket(direction)) : [];
                     cells.Add(new
@@ -37,6 +37,7 @@ public static class PeerJson
                         kpps = Median(r => (direction == "RX" ? r.RxRate : r.TxRate) / 1e3),
                         vmmCpuNsPerFrame = Median(r => r.VmmNsPerPacket(direction)),
                         allThreadsCpuNsPerFrame = Median(r => r.TotalNsPerPacket(direction)),
+                        backEndCpuNsPerFrame = Median(r => r.BackEndNsPerPacket(direction)),
                         peer = compared ? peer : null,
                         rateRatio = rateRatios.Count == 0 ? (double?)null : TapBenchmark.Median(rateRatios),
                         cpuRatio = cpuRatios.Count == 0 ? (double?)null : TapBenchmark.Median(cpuRatios),
@@ -61,6 +62,8 @@ public static class PeerJson
             rxAllThreadsCpuNsPerFrame = r.TotalNsPerPacket("RX"),
             txVmmCpuNsPerFrame = r.VmmNsPerPacket("TX"),
             txAllThreadsCpuNsPerFrame = r.TotalNsPerPacket("TX"),
+            rxBackEndCpuNsPerFrame = r.BackEndNsPerPacket("RX"),
+            txBackEndCpuNsPerFrame = r.BackEndNsPerPacket("TX"),
             rxCpu = r.RxCpu,
             txCpu = r.TxCpu,
         });

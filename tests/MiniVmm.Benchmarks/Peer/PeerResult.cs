@@ -17,6 +17,12 @@ public sealed record PeerResult(string Label, int Queues, int Round, double RxRa
 
     public CpuSample? TxCpu { get; init; }
 
+    /// <summary>The vhost-user back end process's CPU time over the same interval as <see cref="RxCpu"/> (null: no back end).</summary>
+    public CpuSample? BackEndRxCpu { get; init; }
+
+    /// <summary>The vhost-user back end process's CPU time over the same interval as <see cref="TxCpu"/>.</summary>
+    public CpuSample? BackEndTxCpu { get; init; }
+
     public long TxSent { get; init; }
 
     /// <summary>Kicks the guest's TX jobs made (the probe counts them; -1 when it did not say).</summary>
@@ -30,9 +36,12 @@ public sealed record PeerResult(string Label, int Queues, int Round, double RxRa
     /// <summary>CPU nanoseconds per frame in one direction, every thread of the VMM process (the vCPU's polling guest included).</summary>
     public double? TotalNsPerPacket(string direction) => PerPacket(direction, c => c.TotalNs);
 
-    private double? PerPacket(string direction, Func<CpuSample, long> part)
+    /// <summary>CPU nanoseconds per frame in one direction of the back end process, all its threads (null: no back end).</summary>
+    public double? BackEndNsPerPacket(string direction) => PerPacket(direction, c => c.TotalNs, backEnd: true);
+
+    private double? PerPacket(string direction, Func<CpuSample, long> part, bool backEnd = false)
     {
-        (CpuSample? cpu, long packets) = direction == "RX" ? (RxCpu, Received) : (TxCpu, TxSent);
+        (CpuSample? cpu, long packets) = direction == "RX" ? (backEnd ? BackEndRxCpu : RxCpu, Received) : (backEnd ? BackEndTxCpu : TxCpu, TxSent);
         return cpu is CpuSample c && packets > 0 && c.TotalNs > 0 ? part(c) / (double)packets : null;
     }
 }

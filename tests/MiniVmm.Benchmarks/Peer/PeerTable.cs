@@ -7,7 +7,8 @@ namespace MiniVmm.Benchmarks.Peer;
 /// direction, then each MiniVmm configuration over the QEMU one with the same hash-report setting
 /// (goals, issue 5: >= 1.5x with eBPF steering, >= 2x with hash report on). Ratios are paired:
 /// each round's MiniVmm rate over the same round's QEMU rate (run minutes apart, so under about
-/// the same machine load), then the median over rounds, with the range.
+/// the same machine load), then the median over rounds, with the range. QEMU on our vhost-user back
+/// end is compared the same way with QEMU on its own TAP back end ("qemu rss": no hash report either).
 /// </summary>
 public static class PeerTable
 {
@@ -21,7 +22,7 @@ public static class PeerTable
             {
                 Console.WriteLine($"{label,-42}" + string.Concat(queues.Select(q => Cell(results, label, q, direction))));
             }
-            foreach (string label in labels.Where(l => l.StartsWith("minivmm", StringComparison.Ordinal)))
+            foreach (string label in labels.Where(IsCompared))
             {
                 string peer = PeerOf(label);
                 if (!labels.Contains(peer)) continue;
@@ -61,6 +62,13 @@ public static class PeerTable
                     var all = mine.Select(r => r.TotalNsPerPacket(direction)).OfType<double>().ToList();
                     return vmm.Count == 0 ? $"{"-",16}" : $"{$"{TapBenchmark.Median(vmm):F0} ({TapBenchmark.Median(all):F0})",16}";
                 })));
+                // A vhost-user back end does the device work in its own process: all of its threads, beside the VMM's row.
+                if (!results.Any(r => r.Label == label && r.BackEndNsPerPacket(direction) is not null)) continue;
+                Console.WriteLine($"{"  " + label + ": back end process (all)",-42}" + string.Concat(queues.Select(q =>
+                {
+                    var backEnd = results.Where(r => r.Label == label && r.Queues == q && r.Error is null).Select(r => r.BackEndNsPerPacket(direction)).OfType<double>().ToList();
+                    return backEnd.Count == 0 ? $"{"-",16}" : $"{TapBenchmark.Median(backEnd),16:F0}";
+                })));
             }
             foreach (string label in labels.Where(l => l.StartsWith("minivmm", StringComparison.Ordinal)))
             {
@@ -75,7 +83,10 @@ public static class PeerTable
         }
     }
 
-    /// <summary>The QEMU configuration a MiniVmm one is compared with: the same hash-report setting.</summary>
+    /// <summary>Configurations with a ratio row: MiniVmm's, and QEMU on our vhost-user back end.</summary>
+    public static bool IsCompared(string label) => label.StartsWith("minivmm", StringComparison.Ordinal) || label == "qemu vhost-user";
+
+    /// <summary>The QEMU configuration a MiniVmm one (or QEMU on vhost-user) is compared with: the same hash-report setting.</summary>
     public static string PeerOf(string label) => label.EndsWith("+hash", StringComparison.Ordinal) ? "qemu rss+hash" : "qemu rss";
 
     /// <summary>Each round's value of <paramref name="label"/> over the same round's value of <paramref name="peer"/>.</summary>

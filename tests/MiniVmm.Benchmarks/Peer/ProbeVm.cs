@@ -22,9 +22,12 @@ public sealed class ProbeVm : IDisposable
     private int _disposed;
     private int _txLines;
 
-    private ProbeVm(Process process)
+    private readonly int? _backEndPid;
+
+    private ProbeVm(Process process, int? backEndPid)
     {
         _process = process;
+        _backEndPid = backEndPid;
     }
 
     public ProbeReport Report { get; } = new();
@@ -51,6 +54,18 @@ public sealed class ProbeVm : IDisposable
     /// <summary>The VMM's CPU time when `probe: rx frames=` arrived (the RX phase ended).</summary>
     public CpuSample? CpuAtRxDone { get; private set; }
 
+    /// <summary>The back end process's CPU time (a vhost-user back end), sampled with <see cref="CpuAtReady"/>; null without one.</summary>
+    public CpuSample? BackEndCpuAtReady { get; private set; }
+
+    /// <summary>The back end's CPU time sampled with <see cref="CpuAtFirstTx"/>.</summary>
+    public CpuSample? BackEndCpuAtFirstTx { get; private set; }
+
+    /// <summary>The back end's CPU time sampled with <see cref="CpuAtLastTx"/>.</summary>
+    public CpuSample? BackEndCpuAtLastTx { get; private set; }
+
+    /// <summary>The back end's CPU time sampled with <see cref="CpuAtRxDone"/>.</summary>
+    public CpuSample? BackEndCpuAtRxDone { get; private set; }
+
     /// <summary>Time since start, on the clock the line timestamps use.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
 
@@ -64,14 +79,15 @@ public sealed class ProbeVm : IDisposable
         }
     }
 
-    public static ProbeVm Start(ProcessStartInfo info)
+    /// <param name="backEndPid">A back end process (vhost-user) whose CPU time is sampled at the same lines as the VMM's.</param>
+    public static ProbeVm Start(ProcessStartInfo info, int? backEndPid = null)
     {
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.RedirectStandardInput = true; // -nographic must not take over the benchmark's terminal
         info.UseShellExecute = false;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var vm = new ProbeVm(process);
+        var vm = new ProbeVm(process, backEndPid);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)
@@ -153,22 +169,29 @@ public sealed class ProbeVm : IDisposable
         if (line.StartsWith("tx q=", StringComparison.Ordinal))
         {
             CpuSample now = ProcessCpu.Read(_process.Id);
+            CpuSample? backEnd = BackEndCpu();
             if (Interlocked.Increment(ref _txLines) == 1)
             {
                 CpuAtFirstTx = now;
+                BackEndCpuAtFirstTx = backEnd;
                 Interlocked.CompareExchange(ref _firstTxLineTicks, _clock.ElapsedTicks, -1);
             }
             CpuAtLastTx = now;
+            BackEndCpuAtLastTx = backEnd;
         }
         else if (line.StartsWith("probe: ready", StringComparison.Ordinal) && CpuAtReady is null)
         {
             CpuAtReady = ProcessCpu.Read(_process.Id);
+            BackEndCpuAtReady = BackEndCpu();
         }
         else if (line.StartsWith("probe: rx frames=", StringComparison.Ordinal))
         {
             CpuAtRxDone = ProcessCpu.Read(_process.Id);
+            BackEndCpuAtRxDone = BackEndCpu();
         }
     }
+
+    private CpuSample? BackEndCpu() => _backEndPid is int pid ? ProcessCpu.Read(pid) : null;
 
     /// <summary>The full path of <paramref name="program"/> on PATH, or null.</summary>
     public static string? FindOnPath(string program) =>

@@ -20,6 +20,12 @@ public abstract class ProbeVmLauncher
     /// <summary>The process that boots <paramref name="probeElf"/> with <paramref name="probeArgs"/> on <paramref name="tap"/>.</summary>
     public abstract ProcessStartInfo StartInfo(string probeElf, string probeArgs, string tap, int queues);
 
+    /// <summary>
+    /// A back end process the VMM's NIC is served by (a vhost-user back end on <paramref name="tap"/>),
+    /// started before the VMM and disposed after it; null when the VMM opens the TAP itself.
+    /// </summary>
+    public virtual VhostUserBackEnd? StartBackEnd(string tap, int queues) => null;
+
     /// <summary>Null when the launcher can run here, else why not (one line).</summary>
     public abstract string? Unavailable();
 }

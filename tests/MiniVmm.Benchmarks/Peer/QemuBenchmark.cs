@@ -83,11 +83,10 @@ public static class QemuBenchmark
     private static List<ProbeVmLauncher> Launchers(PeerBenchmarkOptions options, string minivmm)
     {
         var launchers = new List<ProbeVmLauncher>();
-        if (options.Vmms is "both" or "qemu")
-        {
-            launchers.Add(new QemuLauncher(hashReport: false));
-            launchers.Add(new QemuLauncher(hashReport: true));
-        }
+        if (options.Vmms is "both" or "qemu" or "vhost-user") launchers.Add(new QemuLauncher(hashReport: false));
+        if (options.Vmms is "both" or "qemu") launchers.Add(new QemuLauncher(hashReport: true));
+        // QEMU's NIC on our vhost-user back end, next to QEMU's own TAP back end in the same rounds.
+        if (options.Vmms is "both" or "qemu" or "vhost-user") launchers.Add(new QemuVhostUserLauncher(minivmm));
         if (options.Vmms is "both" or "minivmm")
         {
             foreach (string steering in options.Steering)
@@ -111,9 +110,9 @@ public static class QemuBenchmark
     {
         try
         {
-            (double txRate, string? txError, CpuSample? txCpu, long txSent, long txKicks) = RunTx(launcher, queues, probe, tscKhz, options);
+            (double txRate, string? txError, CpuSample? txCpu, CpuSample? txBackEndCpu, long txSent, long txKicks) = RunTx(launcher, queues, probe, tscKhz, options);
             if (txError is not null) return PeerResult.Failed(launcher.Label, queues, round, "TX: " + txError);
-            return RunRx(launcher, queues, round, probe, tscKhz, options) with { TxRate = txRate, TxCpu = txCpu, TxSent = txSent, TxKicks = txKicks };
+            return RunRx(launcher, queues, round, probe, tscKhz, options) with { TxRate = txRate, TxCpu = txCpu, BackEndTxCpu = txBackEndCpu, TxSent = txSent, TxKicks = txKicks };
         }
         catch (Exception e)
         {
@@ -122,22 +121,23 @@ public static class QemuBenchmark
     }
 
     /// <summary>Guest TX: one job of frames/queues frames per queue, one after the other; nothing else runs.</summary>
-    private static (double Rate, string? Error, CpuSample? Cpu, long Sent, long Kicks) RunTx(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
+    private static (double Rate, string? Error, CpuSample? Cpu, CpuSample? BackEndCpu, long Sent, long Kicks) RunTx(ProbeVmLauncher launcher, int queues, string probe, long tscKhz, PeerBenchmarkOptions options)
     {
         long perQueue = options.Frames / queues;
         string tx = string.Join(",", Enumerable.Range(0, queues).Select(q => $"{q}:{perQueue}:{options.FrameBytes}"));
-        return WithVm<(double, string?, CpuSample?, long, long)>(launcher, queues, options, probe, ProbeArgs(launcher, queues, tscKhz, options, $"expect=0 tx={tx}"), 0, (vm, _) =>
+        return WithVm<(double, string?, CpuSample?, CpuSample?, long, long)>(launcher, queues, options, probe, ProbeArgs(launcher, queues, tscKhz, options, $"expect=0 tx={tx}"), 0, (vm, _) =>
         {
             if (!vm.WaitFor(v => v.Report.Done, TimeSpan.FromSeconds(60 + options.Frames / 10_000)))
             {
-                return (0.0, $"no 'probe: done' ({vm.Tail()})", null, 0, -1);
+                return (0.0, $"no 'probe: done' ({vm.Tail()})", null, null, 0, -1);
             }
             if (vm.Rates.Tx.Count != queues || vm.Rates.Tx.Values.Any(t => t.Sent < perQueue))
             {
-                return (0.0, $"TX jobs incomplete ({vm.Tail()})", null, 0, -1);
+                return (0.0, $"TX jobs incomplete ({vm.Tail()})", null, null, 0, -1);
             }
             CpuSample? cpu = vm.CpuAtLastTx - vm.CpuAtReady;
-            return (vm.Rates.TxRate, null, cpu, vm.Rates.Tx.Values.Sum(t => t.Sent), vm.Rates.TxKicks);
+            CpuSample? backEnd = vm.BackEndCpuAtLastTx - vm.BackEndCpuAtReady;
+            return (vm.Rates.TxRate, null, cpu, backEnd, vm.Rates.Tx.Values.Sum(t => t.Sent), vm.Rates.TxKicks);
         });
     }
 
@@ -169,6 +169,7 @@ public static class QemuBenchmark
                 vm.Rates.RxFrames == 0 ? "the guest received nothing" : null)
             {
                 RxCpu = vm.CpuAtRxDone - vm.CpuAtFirstTx,
+                BackEndRxCpu = vm.BackEndCpuAtRxDone - vm.BackEndCpuAtFirstTx,
             };
         });
     }
@@ -185,7 +186,8 @@ public static class QemuBenchmark
                 _currentTap = tap;
             }
             HostInterface.CreateTap(tap, launcher.NeedsMultiQueueTap(queues), txQueueLength);
-            using ProbeVm vm = ProbeVm.Start(launcher.StartInfo(probe, probeArgs, tap, queues));
+            using VhostUserBackEnd? backEnd = launcher.StartBackEnd(tap, queues);
+            using ProbeVm vm = ProbeVm.Start(launcher.StartInfo(probe, probeArgs, tap, queues), backEnd?.Pid);
             lock (CurrentLock) _currentVm = vm;
             T result = work(vm, tap);
             if (vm.Stderr.Contains("fallback to software RSS", StringComparison.Ordinal)) SoftwareRssSeen.Add(launcher.Label);
@@ -208,7 +210,9 @@ public static class QemuBenchmark
           $"{(r.FillOverlapped ? ", STILL FILLING when the guest started: sender in the measurement" : "")}), tx {r.TxRate / 1e3,8:F1} kpps {Ns(r, "TX")}, {r.TxKicks} kicks";
 
     private static string Ns(PeerResult r, string direction) =>
-        r.VmmNsPerPacket(direction) is double vmm ? $"[VMM {vmm:F0} ns/pkt outside vCPU, {r.TotalNsPerPacket(direction):F0} all threads]" : "[cpu n/a]";
+        r.VmmNsPerPacket(direction) is double vmm
+            ? $"[VMM {vmm:F0} ns/pkt outside vCPU, {r.TotalNsPerPacket(direction):F0} all threads{(r.BackEndNsPerPacket(direction) is double b ? $", back end {b:F0}" : "")}]"
+            : "[cpu n/a]";
 
     /// <summary>A 64-byte IPv4/UDP frame to the probe's MAC; flows differ in source address and port.</summary>
     private static byte[] Flow(int flow) => new FrameBuilder()

@@ -64,8 +64,23 @@ public sealed class VhostUserNetDeviceTests : IDisposable
     public void Activation_refuses_features_the_device_did_not_offer_or_that_contradict_each_other()
     {
         Assert.Throws<ArgumentException>(() => _device.Activate(Features() | (1UL << 34), _memory)); // RING_PACKED
-        Assert.Throws<ArgumentException>(() => _device.Activate(NetTestRig.Bit(VirtioFeature.Version1) | NetTestRig.Bit(VirtioNetFeature.Mq), _memory));
+        Assert.Throws<ArgumentException>(() => _device.Activate(NetTestRig.Bit(VirtioFeature.Version1) | NetTestRig.Bit(VirtioNetFeature.Rss), _memory)); // RSS needs our control queue
         Assert.False(_runtime.Device.IsActive);
+    }
+
+    [Fact]
+    public void A_front_end_that_keeps_the_control_queue_negotiates_mq_without_ctrl_vq()
+    {
+        // QEMU 7.2's SET_FEATURES, as captured (VhostUser/Captures/qemu-7.2-probe-2pairs.txt, line 43):
+        // 0x140400000 = VERSION_1 | bit 30 (VHOST_USER_F_PROTOCOL_FEATURES, which the session strips) | MQ.
+        // QEMU serves the control queue itself, so MQ reaches the back end without CTRL_VQ (§5.1.3.1's
+        // dependency is met by the front end); VQ_PAIRS_SET then arrives as ring enables.
+        _device.Activate(0x100400000UL, _memory);
+        Assert.True(_runtime.Device.IsActive);
+        _device.StartRing(0, Ring().Setup);
+        _device.StartRing(2, Ring().Setup); // receiveq2: there is no control queue of ours
+        Assert.Equal(2, _runtime.RunningPairWorkers);
+        Assert.Equal(2, _runtime.Device.Steering.Pairs);
     }
 
     [Fact]
@@ -161,7 +176,7 @@ public sealed class VhostUserNetDeviceTests : IDisposable
     [Fact]
     public void Without_ctrl_vq_the_receive_pairs_follow_the_receive_rings_the_front_end_starts()
     {
-        // QEMU keeps the control queue: CTRL_VQ and MQ never reach the back end, and VQ_PAIRS_SET
+        // QEMU keeps the control queue: CTRL_VQ never reaches the back end, and VQ_PAIRS_SET
         // becomes SET_VRING_ENABLE of the rings of the pairs in use.
         _device.Activate(NetTestRig.Bit(VirtioFeature.Version1) | NetTestRig.Bit(VirtioNetFeature.Mac), _memory);
         _device.StartRing(0, Ring().Setup);
