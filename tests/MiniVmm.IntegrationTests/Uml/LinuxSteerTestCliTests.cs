@@ -11,6 +11,7 @@ namespace MiniVmm.IntegrationTests.Uml;
 /// of the flow set must reach the guest's stack on the queue and with the hash the RSS
 /// configuration the driver sent says. Each case is one UML boot (about 5 s).
 /// </summary>
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class LinuxSteerTestCliTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(150);

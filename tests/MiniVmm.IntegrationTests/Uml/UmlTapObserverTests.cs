@@ -8,6 +8,7 @@ namespace MiniVmm.IntegrationTests.Uml;
 /// (vec0, no vhost-user): one boot inside a network namespace the test creates, frames sent from
 /// the host into the TAP there, and every one of them reported by the observer inside the guest.
 /// </summary>
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class UmlTapObserverTests
 {
     private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(60);

@@ -13,6 +13,7 @@ namespace MiniVmm.IntegrationTests.Uml;
 /// queue k with that hash (seen by the frame observer), and rmmod + insmod is a reset and a new
 /// activation. No network interface is involved: frames go from the device straight into guest memory.
 /// </summary>
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class UmlVhostUserSmokeTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
