@@ -94,7 +94,8 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
                 ulong tx = (ulong)counters.Pairs.Sum(p => (long)p.Tx.Bytes), rx = (ulong)counters.Pairs.Sum(p => (long)p.Rx.Bytes);
                 output.WriteLine($"back end counters: tx {tx} bytes, rx {rx} bytes; "
                     + string.Join(", ", counters.Pairs.Select(p => $"pair {p.Pair}: rx {p.Rx.Packets} packets {p.Rx.Dropped} dropped {p.Rx.Drops}, tx {p.Tx.Packets} packets {p.Tx.Dropped} dropped {p.Tx.Drops}")));
-                // TCP's retransmits (host->guest has a few) are the TAP's: tun drops when its queue is full.
+                // The TAP's own counters, for a run whose TCP retransmitted (host->guest usually does a
+                // few): a drop in tun would show there (docs/BENCHMARKS.md, the UML section).
                 output.WriteLine(ns.Exec("ip", "-s", "link", "show", tap));
                 Assert.All(counters.Pairs, p => Assert.Equal((0UL, 0UL), (p.Rx.Dropped, p.Tx.Dropped)));
                 Assert.True(tx >= (ulong)upReceived, $"the back end sent {tx} bytes to the TAP, iperf3 received {upReceived}");
