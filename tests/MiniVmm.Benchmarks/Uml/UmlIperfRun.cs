@@ -53,9 +53,8 @@ public sealed class UmlIperfRun(NetworkNamespace ns, string minivmm, int seconds
             }
             ns.Exec("ip", "addr", "add", $"{HostAddress}/24", "dev", tap);
             ns.Exec("ip", "link", "set", tap, "up");
-            server = Start(ns.Wrap("iperf3", "-s", "-B", HostAddress, "--forceflush"));
-            if (!WaitForLine(server.StandardOutput, "Server listening", [])) return UmlIperfResult.Failed(transport, "iperf3 -s did not listen");
-            _ = server.StandardOutput.ReadToEndAsync();
+            server = Iperf3Server.Start(ns, HostAddress, TimeSpan.FromSeconds(30));
+            lock (_processes) _processes.Add(server);
 
             using var guest = UmlGuest.Start(new UmlGuestOptions
             {

@@ -46,7 +46,7 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
                 backEnd.WaitForLogLine(l => l.Contains("listening on", StringComparison.Ordinal), Step, "the back end listening");
                 ns.Exec("ip", "addr", "add", $"{HostAddress}/24", "dev", tap);
                 ns.Exec("ip", "link", "set", tap, "up");
-                using Process iperfServer = StartIperf3Server(ns);
+                using Process iperfServer = Iperf3Server.Start(ns, HostAddress, Step);
 
                 using (var guest = UmlGuest.Start(new UmlGuestOptions
                 {
@@ -157,28 +157,6 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
         busybox ping -A -c 3 -W 5 -w 20 -s 1472 {HostAddress}
         echo "reprobe: ping rc=$?"
         """;
-
-    /// <summary>`iperf3 -s` bound to the host address in the namespace, started once it says it listens.</summary>
-    private static Process StartIperf3Server(NetworkNamespace ns)
-    {
-        (string file, string[] args) = ns.Wrap("iperf3", "-s", "-B", HostAddress, "--forceflush");
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        Process server = Process.Start(info)!;
-        var listening = Task.Run(() =>
-        {
-            string? line;
-            while ((line = server.StandardOutput.ReadLine()) is not null && !line.Contains("Server listening", StringComparison.Ordinal)) { }
-            if (line is not null) _ = server.StandardOutput.ReadToEndAsync(); // keep its pipe drained
-            return line is not null;
-        });
-        if (!listening.Wait(Step) || !listening.Result)
-        {
-            server.Kill();
-            Assert.Fail($"iperf3 -s did not listen: {server.StandardError.ReadToEnd()}");
-        }
-        return server;
-    }
 
     /// <summary>end.sum_sent.bytes and end.sum_received.bytes of an iperf3 -J client report.</summary>
     private (long Sent, long Received) Iperf3Bytes(string path, string direction)
