@@ -78,9 +78,10 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
                         // busybox prints the ICMP length (payload + 8) of each reply.
                         Assert.Contains(guest.Lines, l => l.StartsWith($"{size + 8} bytes from {HostAddress}: ", StringComparison.Ordinal));
                     }
+                    Assert.Contains("link: ping after flap rc=0", guest.Lines);
                     Assert.Contains("reprobe: ping rc=0", guest.Lines);
                     // rc 0 means at least one reply: every ping of every round must have come back.
-                    Assert.Equal(PingSizes.Length + 1, guest.Lines.Count(l => l == "3 packets transmitted, 3 packets received, 0% packet loss"));
+                    Assert.Equal(PingSizes.Length + 2, guest.Lines.Count(l => l == "3 packets transmitted, 3 packets received, 0% packet loss"));
                 }
 
                 (long upSent, long upReceived) = Iperf3Bytes(up, "guest->host");
@@ -127,7 +128,7 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
 
     /// <summary>
     /// The guest's part: address eth0, ping the host end with each size, iperf3 both ways (JSON to
-    /// files the test reads through the hostfs root), watch the carrier for one flap, re-probe.
+    /// files the test reads through the hostfs root), watch the carrier for one flap, ping again, re-probe.
     /// busybox ping: Debian's iputils ping is not installed; -A sends the next as soon as a reply came.
     /// </summary>
     private static string Script(string up, string down) => $"""
@@ -151,6 +152,8 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
           busybox usleep 10000
           n=$((n + 1))
         done
+        busybox ping -A -c 3 -W 5 -w 20 -s 56 {HostAddress}
+        echo "link: ping after flap rc=$?"
         rmmod virtio_net && insmod /usr/lib/uml/modules/$(uname -r)/kernel/drivers/net/virtio_net.ko && echo "reprobe: loaded"
         ip addr add {GuestAddress}/24 dev eth0
         ip link set eth0 up

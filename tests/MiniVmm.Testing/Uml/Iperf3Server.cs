@@ -6,13 +6,13 @@ namespace MiniVmm.Testing.Uml;
 public static class Iperf3Server
 {
     /// <summary>
-    /// Starts `iperf3 -s -B <paramref name="address"/> --forceflush` (it serves clients one after the
+    /// Starts `iperf3 -s -B <paramref name="address"/> -p <paramref name="port"/> --forceflush` (it serves clients one after the
     /// other until killed) and waits for its "Server listening" line; throws with its stderr otherwise.
     /// The caller kills it (Process.Kill: `ip netns exec` execs iperf3, so this is iperf3 itself).
     /// </summary>
-    public static Process Start(NetworkNamespace ns, string address, TimeSpan timeout)
+    public static Process Start(NetworkNamespace ns, string address, TimeSpan timeout, int port = 5201)
     {
-        (string file, string[] args) = ns.Wrap("iperf3", "-s", "-B", address, "--forceflush");
+        (string file, string[] args) = ns.Wrap("iperf3", "-s", "-B", address, "-p", $"{port}", "--forceflush");
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args) info.ArgumentList.Add(a);
         Process server = Process.Start(info)!;
