@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using MiniVmm.Control;
 using MiniVmm.Control.Protocol;
 using MiniVmm.IntegrationTests.Cli;
 using MiniVmm.IntegrationTests.Infrastructure;
@@ -65,8 +64,8 @@ public sealed class UmlMultiQueueTrafficTests(ITestOutputHelper output)
             Assert.True(ReceivedBytes(up) > 0, "guest->host: iperf3 received nothing");
             Assert.True(ReceivedBytes(down) > 0, "host->guest: iperf3 received nothing");
 
-            DeviceInfo info = Ctl(api, "info").Info!;
-            CountersInfo counters = Ctl(api, "counters").Counters!;
+            DeviceInfo info = MinivmmCtl.Ask(api, "info").Info!;
+            CountersInfo counters = MinivmmCtl.Ask(api, "counters").Counters!;
             string rx = string.Join('/', counters.Pairs.Select(p => p.Rx.Packets)), tx = string.Join('/', counters.Pairs.Select(p => p.Tx.Packets));
             output.WriteLine($"pairs in use {info.QueuePairs.InUse}; packets per pair rx {rx}, tx {tx}");
             Assert.All(counters.Pairs, p => Assert.Equal((0UL, 0UL), (p.Rx.Dropped, p.Tx.Dropped)));
@@ -93,14 +92,5 @@ public sealed class UmlMultiQueueTrafficTests(ITestOutputHelper output)
         JsonElement received = doc.RootElement.GetProperty("end").GetProperty("sum_received");
         output.WriteLine($"{Path.GetFileName(path)}: {received.GetProperty("bits_per_second").GetDouble() / 1e9:F2} Gbit/s");
         return received.GetProperty("bytes").GetInt64();
-    }
-
-    private static ControlAnswer Ctl(string socket, params string[] args)
-    {
-        var r = MinivmmProcess.Run(["ctl", socket, .. args, "--json"]);
-        Assert.True(r.ExitCode == 0, r.ToString());
-        ControlAnswer answer = ControlClient.ParseAnswer(Assert.Single(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)), socket);
-        Assert.True(answer.Ok, r.Stdout);
-        return answer;
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using MiniVmm.Control;
 using MiniVmm.Control.Protocol;
 using MiniVmm.IntegrationTests.Cli;
 using MiniVmm.IntegrationTests.Infrastructure;
@@ -80,9 +79,9 @@ public sealed class UmlReconfigureUnderTrafficTests(ITestOutputHelper output)
                 Assert.True(doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bytes").GetInt64() > 0, "iperf3 after the re-probe received nothing");
             }
 
-            DeviceInfo info = Ctl(api, "info").Info!;
+            DeviceInfo info = MinivmmCtl.Ask(api, "info").Info!;
             Assert.Null(info.Status.LastFailure);
-            CountersInfo counters = Ctl(api, "counters").Counters!;
+            CountersInfo counters = MinivmmCtl.Ask(api, "counters").Counters!;
             output.WriteLine("rx packets per pair " + string.Join('/', counters.Pairs.Select(p => p.Rx.Packets)));
             Assert.All(counters.Pairs, p => Assert.Equal((0UL, 0UL, 0UL), (p.Rx.Dropped, p.Tx.Dropped, p.Rx.BackendErrors)));
             Assert.DoesNotContain(backEnd.Stderr, l => l.Contains("failed", StringComparison.Ordinal) || l.Contains("refused", StringComparison.Ordinal));
@@ -96,14 +95,5 @@ public sealed class UmlReconfigureUnderTrafficTests(ITestOutputHelper output)
         {
             foreach (string f in new[] { vhost, api, after }) File.Delete(f);
         }
-    }
-
-    private static ControlAnswer Ctl(string socket, params string[] args)
-    {
-        var r = MinivmmProcess.Run(["ctl", socket, .. args, "--json"]);
-        Assert.True(r.ExitCode == 0, r.ToString());
-        ControlAnswer answer = ControlClient.ParseAnswer(Assert.Single(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)), socket);
-        Assert.True(answer.Ok, r.Stdout);
-        return answer;
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using MiniVmm.Control;
 using MiniVmm.Control.Protocol;
 using MiniVmm.IntegrationTests.Cli;
 using MiniVmm.IntegrationTests.Infrastructure;
@@ -56,7 +55,7 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
                 }))
                 {
                     guest.WaitForLine(@"^traffic: done$", Boot);
-                    DeviceInfo info = Ctl(api, "info").Info!;
+                    DeviceInfo info = MinivmmCtl.Ask(api, "info").Info!;
                     output.WriteLine($"negotiated {info.Features.Negotiated.Hex}: {string.Join(' ', info.Features.Negotiated.Names)}");
                     Assert.True(info.Status.Active, "the device is not active while the guest runs traffic");
                     Assert.All(ExpectedFeatures, f => Assert.Contains(f, info.Features.Negotiated.Names));
@@ -64,9 +63,9 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
                     // Link flap from the back end: CONFIG_CHANGE_MSG on the slave channel, the driver
                     // re-reads the status field and sets the carrier, which the guest script prints.
                     guest.WaitForLine(@"^link: watching carrier=1$", Step);
-                    Assert.Equal(new LinkInfo(false, true), Ctl(api, "link", "down").Link);
+                    Assert.Equal(new LinkInfo(false, true), MinivmmCtl.Ask(api, "link", "down").Link);
                     guest.WaitForLine(@"^link: carrier=0$", Step);
-                    Assert.Equal(new LinkInfo(true, true), Ctl(api, "link", "up").Link);
+                    Assert.Equal(new LinkInfo(true, true), MinivmmCtl.Ask(api, "link", "up").Link);
                     guest.WaitForLine(@"^link: carrier=1$", Step);
 
                     int status = guest.WaitForExit(Boot);
@@ -91,7 +90,7 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
 
                 // The bytes iperf3 counted went through this back end's queues (frame bytes, headers
                 // included, so at least the TCP payload); counters survive the re-probe's reset.
-                CountersInfo counters = Ctl(api, "counters").Counters!;
+                CountersInfo counters = MinivmmCtl.Ask(api, "counters").Counters!;
                 ulong tx = (ulong)counters.Pairs.Sum(p => (long)p.Tx.Bytes), rx = (ulong)counters.Pairs.Sum(p => (long)p.Rx.Bytes);
                 output.WriteLine($"back end counters: tx {tx} bytes, rx {rx} bytes; "
                     + string.Join(", ", counters.Pairs.Select(p => $"pair {p.Pair}: rx {p.Rx.Packets} packets {p.Rx.Dropped} dropped {p.Rx.Drops}, tx {p.Tx.Packets} packets {p.Tx.Dropped} dropped {p.Tx.Drops}")));
@@ -173,14 +172,5 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
         output.WriteLine($"iperf3 {direction}: {received.GetProperty("bits_per_second").GetDouble() / 1e9:F2} Gbit/s, "
             + $"{received.GetProperty("bytes").GetInt64()} bytes, {(sent.TryGetProperty("retransmits", out JsonElement r) ? r.GetInt64() : -1)} retransmits");
         return (sent.GetProperty("bytes").GetInt64(), received.GetProperty("bytes").GetInt64());
-    }
-
-    private static ControlAnswer Ctl(string socket, params string[] args)
-    {
-        var r = MinivmmProcess.Run(["ctl", socket, .. args, "--json"]);
-        Assert.True(r.ExitCode == 0, r.ToString());
-        ControlAnswer answer = ControlClient.ParseAnswer(Assert.Single(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)), socket);
-        Assert.True(answer.Ok, r.Stdout);
-        return answer;
     }
 }
