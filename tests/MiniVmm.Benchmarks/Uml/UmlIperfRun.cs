@@ -84,7 +84,7 @@ public sealed class UmlIperfRun(NetworkNamespace ns, string minivmm, int seconds
             Kill();
             foreach (Process? p in new[] { server, backEnd }) { p?.WaitForExit(10_000); p?.Dispose(); }
             lock (_processes) _processes.Clear();
-            if (!transport.VhostUser) ns.Exec("ip", "link", "del", tap);
+            if (!transport.VhostUser && ns.Exec("ip", "-o", "link", "show").Contains(tap, StringComparison.Ordinal)) ns.Exec("ip", "link", "del", tap);
             foreach (string f in new[] { vhost, api, up, down }) File.Delete(f);
         }
     }
@@ -92,7 +92,7 @@ public sealed class UmlIperfRun(NetworkNamespace ns, string minivmm, int seconds
     /// <summary>
     /// The guest's part. With several queues the 6.1 driver must be told to use them: `-L` for the
     /// pairs, and RSS with a table over all of them (its default table, made at probe with one pair,
-    /// is all zeros and `-L` does not re-send it; docs/VHOST-USER.md).
+    /// is all zeros and `-L` does not re-send it; docs/VHOST-USER.md, "Seen on the wire").
     /// </summary>
     private string Script(UmlTransport t, string up, string down)
     {
