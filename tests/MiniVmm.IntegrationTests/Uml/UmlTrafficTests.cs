@@ -69,7 +69,7 @@ public sealed class UmlTrafficTests(ITestOutputHelper output)
                     guest.WaitForLine(@"^link: carrier=1$", Step);
 
                     int status = guest.WaitForExit(Boot);
-                    output.WriteLine(string.Join('\n', guest.Lines));
+                    output.WriteLine(string.Join('\n', guest.Lines.SkipWhile(l => l != "uml-init: ready")));
                     Assert.Equal(0, status);
                     foreach (int size in PingSizes)
                     {
