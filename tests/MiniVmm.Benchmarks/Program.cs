@@ -14,6 +14,7 @@ public static class Program
         ["tap"] = TapBenchmark.Run,
         ["qemu"] = QemuBenchmark.Run,
         ["callgrind"] = CallgrindBenchmark.Run,
+        ["uml"] = Uml.UmlBenchmark.Run,
         ["tap-loop"] = TapLoop.Run, // one loop of `tap`, run by `callgrind`
     };
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MiniVmm.IntegrationTests.Infrastructure;
+using MiniVmm.Testing.Uml;
 
 namespace MiniVmm.IntegrationTests.Cli;
 
@@ -16,9 +17,14 @@ internal sealed class RunningMinivmm : IDisposable
     private bool _stdoutClosed;
 
     public RunningMinivmm(params string[] args)
+        : this(RepoPaths.Cli, args)
+    {
+    }
+
+    private RunningMinivmm(string file, string[] args)
     {
         Assert.True(File.Exists(RepoPaths.Cli), $"the CLI is missing at {RepoPaths.Cli}: run ./build.sh first");
-        var start = new ProcessStartInfo(RepoPaths.Cli) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (string a in args) start.ArgumentList.Add(a);
         foreach (string v in start.Environment.Keys.Where(k => k.StartsWith("MINIVMM_", StringComparison.Ordinal)).ToList()) start.Environment.Remove(v);
         _process = new Process { StartInfo = start };
@@ -28,6 +34,16 @@ internal sealed class RunningMinivmm : IDisposable
         _process.StandardInput.Close();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+    }
+
+    /// <summary>
+    /// minivmm inside <paramref name="ns"/> (through `ip netns exec`, which execs it: <see cref="Id"/>
+    /// is minivmm's own pid, so a signal sent to it reaches minivmm).
+    /// </summary>
+    public static RunningMinivmm InNamespace(NetworkNamespace ns, params string[] args)
+    {
+        (string file, string[] wrapped) = ns.Wrap(RepoPaths.Cli, args);
+        return new RunningMinivmm(file, wrapped);
     }
 
     public int Id => _process.Id;
