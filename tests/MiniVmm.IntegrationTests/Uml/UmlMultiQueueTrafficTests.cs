@@ -16,6 +16,7 @@ namespace MiniVmm.IntegrationTests.Uml;
 /// frames, and iperf3 with 8 streams both ways. The back end's counters must show the traffic
 /// spread over more than one pair in each direction, and nothing dropped.
 /// </summary>
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class UmlMultiQueueTrafficTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(60), Step = TimeSpan.FromSeconds(30);

@@ -15,6 +15,7 @@ namespace MiniVmm.IntegrationTests.Uml;
 /// last step (its rx_bytes counter, polled), so every change meets a busy device. Afterwards the
 /// device must have failed nothing, dropped nothing, and carry ping and iperf3 again.
 /// </summary>
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class UmlReconfigureUnderTrafficTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(90), Step = TimeSpan.FromSeconds(30);

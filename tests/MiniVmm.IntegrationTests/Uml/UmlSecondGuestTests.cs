@@ -13,6 +13,7 @@ namespace MiniVmm.IntegrationTests.Uml;
 /// new connection, which the back end serves after the first one's EOF. The first guest carries
 /// IPv6 (ping, iperf3 TCP both ways: the TSO6 path) and UDP (iperf3 -u); the second pings.
 /// </summary>
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class UmlSecondGuestTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(60), Step = TimeSpan.FromSeconds(30);

@@ -17,6 +17,7 @@ namespace MiniVmm.IntegrationTests.Uml;
 /// virtio_net) that the back end logs as a reset and a new activation, after which ping works
 /// again. At the end nothing is left: no TAP, no socket file, no namespace.
 /// </summary>
+[Collection(EndToEnd.EndToEndCollection.Name)]
 public sealed class UmlTrafficTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(60), Step = TimeSpan.FromSeconds(30);
