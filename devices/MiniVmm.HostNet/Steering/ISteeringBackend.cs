@@ -3,7 +3,7 @@ using MiniVmm.Virtio.Net;
 namespace MiniVmm.HostNet.Steering;
 
 /// <summary>
-/// A steering back end (the table in ARCHITECTURE.md): the port each queue pair reads and writes,
+/// A steering back end (the table in README.md and docs/STEERING.md): the port each queue pair reads and writes,
 /// and what it does when the guest changes where packets go. Who hashes for the report is each
 /// port's business (<see cref="INetBackendQueue.HashOf"/>): one path for every back end.
 /// </summary>

@@ -2,7 +2,7 @@ namespace MiniVmm.HostNet.Steering;
 
 /// <summary>
 /// The four ways a received packet reaches the queue the guest's RSS configuration names
-/// (docs/STEERING.md, ARCHITECTURE.md), best first.
+/// (docs/STEERING.md), best first.
 /// </summary>
 public enum SteeringBackendKind
 {

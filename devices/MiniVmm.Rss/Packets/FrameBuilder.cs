@@ -16,7 +16,7 @@ namespace MiniVmm.Rss.Packets;
 /// </code></example>
 public sealed class FrameBuilder
 {
-    /// <summary>The ASCII marker before the frame id (CONTRACTS.md "Frame ids").</summary>
+    /// <summary>The ASCII marker before the frame id (docs/RSS.md, "Test frames").</summary>
     public static ReadOnlySpan<byte> IdMarker => "MVID"u8;
 
     /// <summary>Bytes of the id trailer: marker and big-endian u32.</summary>

@@ -6,7 +6,7 @@ using MiniVmm.Native.Net;
 
 namespace MiniVmm.IntegrationTests.HostNet;
 
-/// <summary>The real capability probes against this host's kernel (ENVIRONMENT.md: no tun hashing here).</summary>
+/// <summary>The real capability probes against this host's kernel (this host's tun has no virtio-net hashing: docs/STEERING.md).</summary>
 public sealed class SteeringProbeTests
 {
     private sealed class RecordingBpfProbe(bool loads) : IBpfProbe

@@ -4,7 +4,7 @@ namespace MiniVmm.Cli.Caps;
 
 /// <summary>
 /// Whether ring-0 guest code runs natively or is emulated: under KVM's PVM mode (kvm_pvm module)
-/// only ring-3 guest code runs natively, and a stock kernel crawls (see ENVIRONMENT.md).
+/// only ring-3 guest code runs natively, and a stock kernel crawls (see docs/LINUX.md).
 /// </summary>
 public static class GuestExecutionProbe
 {
