@@ -28,13 +28,16 @@ public sealed class MiniVmmLauncher(string binary, string steering, bool hashRep
         return info;
     }
 
-    public override string? Unavailable()
+    public override string? Unavailable() => RunHelpLacks(binary, "--net");
+
+    /// <summary>Null when `<paramref name="binary"/> run --help` mentions <paramref name="word"/>, else why this binary cannot be used.</summary>
+    public static string? RunHelpLacks(string binary, string word)
     {
         if (!File.Exists(binary)) return $"{binary} not found (./build.sh publishes it)";
         var help = Process.Start(new ProcessStartInfo(binary, "run --help") { RedirectStandardOutput = true, RedirectStandardError = true });
         if (help is null) return $"cannot start {binary}";
         string text = help.StandardOutput.ReadToEnd();
         help.WaitForExit(10_000);
-        return text.Contains("--net", StringComparison.Ordinal) ? null : $"{binary} run has no --net option yet";
+        return text.Contains(word, StringComparison.Ordinal) ? null : $"{binary} run --help does not mention {word}";
     }
 }

@@ -6,7 +6,7 @@ namespace MiniVmm.Benchmarks.Peer;
 /// <summary>
 /// The qemu benchmark's results as one JSON document (--json): every run, and per configuration,
 /// queue count and direction the medians (kpps, VMM CPU ns per frame) and the paired ratios
-/// MiniVmm/QEMU that the table prints.
+/// that the table prints (MiniVmm/QEMU, qemu vhost-user/qemu rss, minivmm vhost-user S/minivmm S).
 /// </summary>
 public static class PeerJson
 {
@@ -29,6 +29,7 @@ public static class PeerJson
                     bool compared = PeerTable.IsCompared(label) && labels.Contains(peer);
                     List<double> rateRatios = compared ? PeerTable.PairedRatios(results, label, peer, q, r => direction == "RX" ? r.RxRate : r.TxRate) : [];
                     List<double> cpuRatios = compared ? PeerTable.PairedRatios(results, label, peer, q, r => r.VmmNsPerPacket(direction)) : [];
+                    List<double> backEndRatios = compared && PeerTable.IsSplit(label) ? PeerTable.BackEndRatios(results, label, peer, q, direction) : [];
                     cells.Add(new
                     {
                         direction,
@@ -41,6 +42,8 @@ public static class PeerJson
                         peer = compared ? peer : null,
                         rateRatio = rateRatios.Count == 0 ? (double?)null : TapBenchmark.Median(rateRatios),
                         cpuRatio = cpuRatios.Count == 0 ? (double?)null : TapBenchmark.Median(cpuRatios),
+                        // our split VMM only: its back end's CPU (all threads) over the in-process VMM's outside vCPU
+                        backEndCpuRatio = backEndRatios.Count == 0 ? (double?)null : TapBenchmark.Median(backEndRatios),
                     });
                 }
             }

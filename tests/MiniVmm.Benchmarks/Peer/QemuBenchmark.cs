@@ -9,7 +9,9 @@ namespace MiniVmm.Benchmarks.Peer;
 /// The same probe guest under qemu-system-x86_64 and under MiniVmm (issue 5 item 5): host-to-guest
 /// RX (64-byte frames) and guest-to-host TX (--tx-size, 64 by default) frames per second, for 1, 2
 /// and 4 queues, as the guest measures them (quiet=1 totals, TSC-timed), the VMM process's CPU time
-/// per frame over each measured interval (issue 11), and the ratios MiniVmm/QEMU.
+/// per frame over each measured interval (issue 11), and the ratios MiniVmm/QEMU; with a vhost-user
+/// back end process (QEMU's or our front end on `minivmm vhost-user-net`) also that process's CPU time
+/// per frame, and our split VMM over our in-process one (issue 10).
 /// Each run: a fresh TAP mvb-&lt;n&gt;, the VMM as a subprocess, `probe: ready`, the guest's TX
 /// jobs (one per queue, one after the other), then the host's RX frames (256 UDP flows through
 /// AF_PACKET, several sender threads), then the VMM ends; the TAP is deleted whatever happened.
@@ -87,13 +89,12 @@ public static class QemuBenchmark
         if (options.Vmms is "both" or "qemu") launchers.Add(new QemuLauncher(hashReport: true));
         // QEMU's NIC on our vhost-user back end, next to QEMU's own TAP back end in the same rounds.
         if (options.Vmms is "both" or "qemu" or "vhost-user") launchers.Add(new QemuVhostUserLauncher(minivmm));
-        if (options.Vmms is "both" or "minivmm")
+        foreach (string steering in options.Steering)
         {
-            foreach (string steering in options.Steering)
-            {
-                launchers.Add(new MiniVmmLauncher(minivmm, steering, hashReport: false));
-                launchers.Add(new MiniVmmLauncher(minivmm, steering, hashReport: true));
-            }
+            if (options.Vmms is "both" or "minivmm" or "minivmm-vhost-user") launchers.Add(new MiniVmmLauncher(minivmm, steering, hashReport: false));
+            if (options.Vmms is "both" or "minivmm") launchers.Add(new MiniVmmLauncher(minivmm, steering, hashReport: true));
+            // Our front end on our back end process, next to the in-process NIC with the same steering in the same rounds (issue 10).
+            if (options.Vmms is "both" or "minivmm" or "minivmm-vhost-user") launchers.Add(new MiniVmmVhostUserLauncher(minivmm, steering));
         }
         foreach (ProbeVmLauncher l in launchers.ToArray())
         {

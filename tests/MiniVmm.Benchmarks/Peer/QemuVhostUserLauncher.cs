@@ -17,7 +17,7 @@ public sealed class QemuVhostUserLauncher(string minivmm) : ProbeVmLauncher
 
     public override bool NeedsMultiQueueTap(int queues) => true; // our back end always opens its queues with IFF_MULTI_QUEUE
 
-    public override VhostUserBackEnd StartBackEnd(string tap, int queues) => VhostUserBackEnd.Start(minivmm, SocketOf(tap), tap, queues);
+    public override VhostUserBackEnd StartBackEnd(string tap, int queues) => VhostUserBackEnd.Start(minivmm, VhostUserBackEnd.SocketFor(tap), tap, queues);
 
     public override ProcessStartInfo StartInfo(string probeElf, string probeArgs, string tap, int queues)
     {
@@ -29,7 +29,7 @@ public sealed class QemuVhostUserLauncher(string minivmm) : ProbeVmLauncher
             "-object", "memory-backend-memfd,id=mem,size=256M,share=on", "-numa", "node,memdev=mem",
             "-kernel", probeElf, "-append", probeArgs,
             "-device", "isa-debug-exit,iobase=0x501,iosize=4",
-            "-chardev", $"socket,id=c0,path={SocketOf(tap)}",
+            "-chardev", $"socket,id=c0,path={VhostUserBackEnd.SocketFor(tap)}",
             "-netdev", $"vhost-user,id=n0,chardev=c0,queues={queues}",
             "-device", $"virtio-net-pci,netdev=n0,mq=on,vectors={2 * queues + 2},romfile=",
         })
@@ -44,7 +44,4 @@ public sealed class QemuVhostUserLauncher(string minivmm) : ProbeVmLauncher
         if (ProbeVm.FindOnPath(QemuLauncher.Binary) is null) return $"{QemuLauncher.Binary} is not installed (apt-get install qemu-system-x86)";
         return File.Exists(minivmm) ? null : $"{minivmm} not found (./build.sh publishes it)";
     }
-
-    /// <summary>One socket per TAP: the benchmark's TAP names are unique per run.</summary>
-    private static string SocketOf(string tap) => Path.Combine(Path.GetTempPath(), $"{tap}.vhost-user.sock");
 }

@@ -23,12 +23,20 @@ public sealed class VhostUserBackEnd : IDisposable
 
     public int Pid => _process.Id;
 
-    /// <summary>Starts the back end on <paramref name="tap"/> and waits until it listens; throws with its log when it does not within 20 s.</summary>
-    public static VhostUserBackEnd Start(string binary, string socketPath, string tap, int queues)
+    /// <summary>The socket the back end for <paramref name="tap"/> listens on: one per TAP, since the benchmark's TAP names are unique per run.</summary>
+    public static string SocketFor(string tap) => Path.Combine(Path.GetTempPath(), $"{tap}.vhost-user.sock");
+
+    /// <summary>
+    /// Starts the back end on <paramref name="tap"/> and waits until it listens; throws with its log when it does not within 20 s.
+    /// <paramref name="steering"/> null leaves the back end's default (auto).
+    /// </summary>
+    public static VhostUserBackEnd Start(string binary, string socketPath, string tap, int queues, string? steering = null)
     {
         var info = new ProcessStartInfo(binary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        // hash-report=off: QEMU 7.2 cannot pass RSS or hash reporting to a vhost-user back end, so nothing would read the hash.
-        foreach (string a in new[] { "vhost-user-net", "--socket", socketPath, "--net", $"tap={tap},queues={queues},hash-report=off" }) info.ArgumentList.Add(a);
+        // hash-report=off: QEMU 7.2 cannot pass hash reporting to a vhost-user back end, and our front end
+        // is compared with the in-process 'minivmm <steering>' configuration, which runs without hash report.
+        string net = $"tap={tap},queues={queues},hash-report=off{(steering is null ? "" : ",steering=" + steering)}";
+        foreach (string a in new[] { "vhost-user-net", "--socket", socketPath, "--net", net }) info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {binary}");
         var backEnd = new VhostUserBackEnd(process, socketPath);
         var listening = new ManualResetEventSlim();
