@@ -14,22 +14,25 @@ namespace MiniVmm.Benchmarks.Peer;
 /// </summary>
 public static class PeerTable
 {
+    // Wide enough for "  minivmm vhost-user software: back end process (all)".
+    private const int LabelWidth = 56;
+
     public static void Print(List<PeerResult> results, int[] queues, string[] labels)
     {
         foreach (string direction in new[] { "RX", "TX" })
         {
             Console.WriteLine();
-            Console.WriteLine($"{direction + " kpps, median over rounds",-42}" + string.Concat(queues.Select(q => $"{q + "q",16}")));
+            Console.WriteLine($"{direction + " kpps, median over rounds",-LabelWidth}" + string.Concat(queues.Select(q => $"{q + "q",16}")));
             foreach (string label in labels)
             {
-                Console.WriteLine($"{label,-42}" + string.Concat(queues.Select(q => Cell(results, label, q, direction))));
+                Console.WriteLine($"{label,-LabelWidth}" + string.Concat(queues.Select(q => Cell(results, label, q, direction))));
             }
             foreach (string label in labels.Where(IsCompared))
             {
                 string peer = PeerOf(label);
                 if (!labels.Contains(peer)) continue;
                 string goal = IsSplit(label) ? "goal >= 0.9x" : label.EndsWith("+hash", StringComparison.Ordinal) ? "goal 2x" : label.Contains("ebpf") ? "goal 1.5x" : "";
-                Console.WriteLine($"{label + " / " + peer,-42}" + string.Concat(queues.Select(q => RatioCell(results, label, peer, q, direction))) + $"  {goal}");
+                Console.WriteLine($"{label + " / " + peer,-LabelWidth}" + string.Concat(queues.Select(q => RatioCell(results, label, peer, q, direction))) + $"  {goal}");
             }
         }
         PrintCpu(results, queues, labels);
@@ -55,10 +58,10 @@ public static class PeerTable
         foreach (string direction in new[] { "RX", "TX" })
         {
             Console.WriteLine();
-            Console.WriteLine($"{direction + " VMM CPU ns/frame outside vCPU (all)",-42}" + string.Concat(queues.Select(q => $"{q + "q",16}")));
+            Console.WriteLine($"{direction + " VMM CPU ns/frame outside vCPU (all)",-LabelWidth}" + string.Concat(queues.Select(q => $"{q + "q",16}")));
             foreach (string label in labels)
             {
-                Console.WriteLine($"{label,-42}" + string.Concat(queues.Select(q =>
+                Console.WriteLine($"{label,-LabelWidth}" + string.Concat(queues.Select(q =>
                 {
                     var mine = results.Where(r => r.Label == label && r.Queues == q && r.Error is null).ToList();
                     var vmm = mine.Select(r => r.VmmNsPerPacket(direction)).OfType<double>().ToList();
@@ -67,7 +70,7 @@ public static class PeerTable
                 })));
                 // A vhost-user back end does the device work in its own process: all of its threads, beside the VMM's row.
                 if (!results.Any(r => r.Label == label && r.BackEndNsPerPacket(direction) is not null)) continue;
-                Console.WriteLine($"{"  " + label + ": back end process (all)",-42}" + string.Concat(queues.Select(q =>
+                Console.WriteLine($"{"  " + label + ": back end process (all)",-LabelWidth}" + string.Concat(queues.Select(q =>
                 {
                     var backEnd = results.Where(r => r.Label == label && r.Queues == q && r.Error is null).Select(r => r.BackEndNsPerPacket(direction)).OfType<double>().ToList();
                     return backEnd.Count == 0 ? $"{"-",16}" : $"{TapBenchmark.Median(backEnd),16:F0}";
@@ -77,13 +80,13 @@ public static class PeerTable
             {
                 string peer = PeerOf(label);
                 if (!labels.Contains(peer)) continue;
-                Console.WriteLine($"{label + " / " + peer,-42}" + string.Concat(queues.Select(q =>
+                Console.WriteLine($"{label + " / " + peer,-LabelWidth}" + string.Concat(queues.Select(q =>
                 {
                     var ratios = PairedRatios(results, label, peer, q, r => r.VmmNsPerPacket(direction));
                     return $"{(ratios.Count == 0 ? "-" : $"{TapBenchmark.Median(ratios):F2}x ({ratios.Min():F1}-{ratios.Max():F1})"),16}";
                 })) + (IsSplit(label) ? "  goal near 0" : "  goal <= 0.5x"));
                 if (!IsSplit(label)) continue;
-                Console.WriteLine($"{"  back end (all) / " + peer + " VMM",-42}" + string.Concat(queues.Select(q =>
+                Console.WriteLine($"{"  back end (all) / " + peer + " VMM",-LabelWidth}" + string.Concat(queues.Select(q =>
                 {
                     var ratios = BackEndRatios(results, label, peer, q, direction);
                     return $"{(ratios.Count == 0 ? "-" : $"{TapBenchmark.Median(ratios):F2}x ({ratios.Min():F1}-{ratios.Max():F1})"),16}";

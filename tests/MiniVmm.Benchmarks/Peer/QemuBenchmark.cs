@@ -206,8 +206,8 @@ public static class QemuBenchmark
         $"net=on quiet=1 tsc_khz={tscKhz} pairs={queues} hash={(launcher.HashReport ? "on" : "off")} event_idx={(options.EventIdx ? "on" : "off")} {rest} exit=0";
 
     private static string Describe(int round, PeerResult r) => r.Error is not null
-        ? $"  round {round} {r.Label,-22} q={r.Queues}: FAILED: {r.Error}"
-        : $"  round {round} {r.Label,-22} q={r.Queues}: rx {r.RxRate / 1e3,8:F1} kpps {Ns(r, "RX")} ({r.Received}/{r.Sent} frames; host filled the TAP at {r.SenderRate / 1e3:F1} kpps" +
+        ? $"  round {round} {r.Label,-27} q={r.Queues}: FAILED: {r.Error}"
+        : $"  round {round} {r.Label,-27} q={r.Queues}: rx {r.RxRate / 1e3,8:F1} kpps {Ns(r, "RX")} ({r.Received}/{r.Sent} frames; host filled the TAP at {r.SenderRate / 1e3:F1} kpps" +
           $"{(r.FillOverlapped ? ", STILL FILLING when the guest started: sender in the measurement" : "")}), tx {r.TxRate / 1e3,8:F1} kpps {Ns(r, "TX")}, {r.TxKicks} kicks";
 
     private static string Ns(PeerResult r, string direction) =>
