@@ -20,7 +20,7 @@ public sealed class MiniVmmVhostUserLauncher(string binary, string steering) : P
 
     public override bool NeedsMultiQueueTap(int queues) => true; // our back end always opens its queues with IFF_MULTI_QUEUE
 
-    public override VhostUserBackEnd StartBackEnd(string tap, int queues) => VhostUserBackEnd.Start(binary, VhostUserBackEnd.SocketFor(tap), tap, queues, steering);
+    public override IProbeBackEnd StartBackEnd(string tap, int queues) => VhostUserBackEnd.Start(binary, VhostUserBackEnd.SocketFor(tap), tap, queues, steering);
 
     public override ProcessStartInfo StartInfo(string probeElf, string probeArgs, string tap, int queues)
     {

@@ -7,12 +7,12 @@ namespace MiniVmm.Benchmarks.Peer;
 /// <param name="EventIdx">Whether the probe offers VIRTIO_F_EVENT_IDX (it then kicks only when the device asks).</param>
 /// <param name="Vmms">Which configurations: both (all), qemu (QEMU's, QEMU on our back end included), minivmm (ours, our
 /// front end on our back end included), vhost-user (qemu rss and qemu vhost-user), minivmm-vhost-user (minivmm S and
-/// minivmm vhost-user S per --steering S, no hash report).</param>
+/// minivmm vhost-user S per --steering S, no hash report), dpdk (those, and our front end on DPDK's testpmd, TX only).</param>
 /// <param name="Json">Print one JSON document on stdout (the human lines go to stderr).</param>
 public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders, int Rounds, string[] Steering, string Vmms,
     int FrameBytes = 64, bool EventIdx = true, bool Json = false)
 {
-    public const string Usage = "use --queues 1,2,4  --frames N  --senders T  --rounds R  --steering ebpf,software  --vmm both|qemu|minivmm|vhost-user|minivmm-vhost-user  --tx-size 60..65535  --event-idx on|off  --json";
+    public const string Usage = "use --queues 1,2,4  --frames N  --senders T  --rounds R  --steering ebpf,software  --vmm both|qemu|minivmm|vhost-user|minivmm-vhost-user|dpdk  --tx-size 60..65535  --event-idx on|off  --json";
 
     /// <summary>Parses the arguments; prints one error line and returns null on bad input.</summary>
     public static PeerBenchmarkOptions? Parse(string[] args)
@@ -39,7 +39,7 @@ public sealed record PeerBenchmarkOptions(int[] Queues, long Frames, int Senders
                 "--senders" => int.TryParse(value, CultureInfo.InvariantCulture, out senders) && senders is > 0 and <= 16,
                 "--rounds" => int.TryParse(value, CultureInfo.InvariantCulture, out rounds) && rounds is > 0 and <= 20,
                 "--steering" => value is not null && (steering = value.Split(',')).All(s => s is "ebpf" or "software" or "auto"),
-                "--vmm" => value is "both" or "qemu" or "minivmm" or "vhost-user" or "minivmm-vhost-user" && (vmms = value).Length > 0,
+                "--vmm" => value is "both" or "qemu" or "minivmm" or "vhost-user" or "minivmm-vhost-user" or "dpdk" && (vmms = value).Length > 0,
                 "--tx-size" => int.TryParse(value, CultureInfo.InvariantCulture, out txSize) && txSize is >= 60 and <= 65535,
                 "--event-idx" => value is "on" or "off" && ((eventIdx = value == "on") || true),
                 _ => false,

@@ -28,6 +28,9 @@ public sealed record PeerResult(string Label, int Queues, int Round, double RxRa
     /// <summary>Kicks the guest's TX jobs made (the probe counts them; -1 when it did not say).</summary>
     public long TxKicks { get; init; } = -1;
 
+    /// <summary>No RX run (the launcher cannot measure RX): RX rate 0 and no frames, without an error.</summary>
+    public static PeerResult TxOnly(string label, int queues, int round) => new(label, queues, round, 0, 0, 0, 0, 0, false, null);
+
     public static PeerResult Failed(string label, int queues, int round, string error) => new(label, queues, round, 0, 0, 0, 0, 0, false, error);
 
     /// <summary>CPU nanoseconds per frame in one direction, outside the vCPU threads (null: not measured).</summary>

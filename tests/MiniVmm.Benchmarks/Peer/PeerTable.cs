@@ -141,6 +141,7 @@ public static class PeerTable
     private static string Cell(List<PeerResult> results, string label, int queues, string direction)
     {
         var rates = Rates(results, label, queues, direction);
+        if (rates.Count == 0 && direction == "RX" && results.Any(r => r.Label == label && r.Queues == queues && r.Error is null && r.Sent == 0)) return $"{"not measured",16}";
         bool overlapped = direction == "RX" && results.Any(r => r.Label == label && r.Queues == queues && r.FillOverlapped);
         return rates.Count == 0 ? $"{"failed",16}" : $"{TapBenchmark.Median(rates) / 1e3,15:F1}{(overlapped ? "*" : " ")}";
     }

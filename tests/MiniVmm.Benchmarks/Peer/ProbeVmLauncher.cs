@@ -21,10 +21,13 @@ public abstract class ProbeVmLauncher
     public abstract ProcessStartInfo StartInfo(string probeElf, string probeArgs, string tap, int queues);
 
     /// <summary>
-    /// A back end process the VMM's NIC is served by (a vhost-user back end on <paramref name="tap"/>),
+    /// A back end process the VMM's NIC is served by (a vhost-user back end, on <paramref name="tap"/> if it uses one),
     /// started before the VMM and disposed after it; null when the VMM opens the TAP itself.
     /// </summary>
-    public virtual VhostUserBackEnd? StartBackEnd(string tap, int queues) => null;
+    public virtual IProbeBackEnd? StartBackEnd(string tap, int queues) => null;
+
+    /// <summary>Whether host-to-guest RX can be measured (it needs the host to fill the TAP the back end reads).</summary>
+    public virtual bool MeasuresRx => true;
 
     /// <summary>Null when the launcher can run here, else why not (one line).</summary>
     public abstract string? Unavailable();

@@ -91,11 +91,13 @@ public static class QemuBenchmark
         if (options.Vmms is "both" or "qemu" or "vhost-user") launchers.Add(new QemuVhostUserLauncher(minivmm));
         foreach (string steering in options.Steering)
         {
-            if (options.Vmms is "both" or "minivmm" or "minivmm-vhost-user") launchers.Add(new MiniVmmLauncher(minivmm, steering, hashReport: false));
+            if (options.Vmms is "both" or "minivmm" or "minivmm-vhost-user" or "dpdk") launchers.Add(new MiniVmmLauncher(minivmm, steering, hashReport: false));
             if (options.Vmms is "both" or "minivmm") launchers.Add(new MiniVmmLauncher(minivmm, steering, hashReport: true));
             // Our front end on our back end process, next to the in-process NIC with the same steering in the same rounds (issue 10).
-            if (options.Vmms is "both" or "minivmm" or "minivmm-vhost-user") launchers.Add(new MiniVmmVhostUserLauncher(minivmm, steering));
+            if (options.Vmms is "both" or "minivmm" or "minivmm-vhost-user" or "dpdk") launchers.Add(new MiniVmmVhostUserLauncher(minivmm, steering));
         }
+        // Our front end on DPDK's back end: a TX reference for the split (RX is not measured; DpdkVhostUserLauncher says why).
+        if (options.Vmms is "dpdk") launchers.Add(new DpdkVhostUserLauncher(minivmm));
         foreach (ProbeVmLauncher l in launchers.ToArray())
         {
             if (l.Unavailable() is string why)
@@ -113,7 +115,8 @@ public static class QemuBenchmark
         {
             (double txRate, string? txError, CpuSample? txCpu, CpuSample? txBackEndCpu, long txSent, long txKicks) = RunTx(launcher, queues, probe, tscKhz, options);
             if (txError is not null) return PeerResult.Failed(launcher.Label, queues, round, "TX: " + txError);
-            return RunRx(launcher, queues, round, probe, tscKhz, options) with { TxRate = txRate, TxCpu = txCpu, BackEndTxCpu = txBackEndCpu, TxSent = txSent, TxKicks = txKicks };
+            PeerResult rx = launcher.MeasuresRx ? RunRx(launcher, queues, round, probe, tscKhz, options) : PeerResult.TxOnly(launcher.Label, queues, round);
+            return rx with { TxRate = txRate, TxCpu = txCpu, BackEndTxCpu = txBackEndCpu, TxSent = txSent, TxKicks = txKicks };
         }
         catch (Exception e)
         {
@@ -187,7 +190,7 @@ public static class QemuBenchmark
                 _currentTap = tap;
             }
             HostInterface.CreateTap(tap, launcher.NeedsMultiQueueTap(queues), txQueueLength);
-            using VhostUserBackEnd? backEnd = launcher.StartBackEnd(tap, queues);
+            using IProbeBackEnd? backEnd = launcher.StartBackEnd(tap, queues);
             using ProbeVm vm = ProbeVm.Start(launcher.StartInfo(probe, probeArgs, tap, queues), backEnd?.Pid);
             lock (CurrentLock) _currentVm = vm;
             T result = work(vm, tap);
@@ -207,6 +210,7 @@ public static class QemuBenchmark
 
     private static string Describe(int round, PeerResult r) => r.Error is not null
         ? $"  round {round} {r.Label,-27} q={r.Queues}: FAILED: {r.Error}"
+        : r.Sent == 0 ? $"  round {round} {r.Label,-27} q={r.Queues}: rx not measured, tx {r.TxRate / 1e3,8:F1} kpps {Ns(r, "TX")}, {r.TxKicks} kicks"
         : $"  round {round} {r.Label,-27} q={r.Queues}: rx {r.RxRate / 1e3,8:F1} kpps {Ns(r, "RX")} ({r.Received}/{r.Sent} frames; host filled the TAP at {r.SenderRate / 1e3:F1} kpps" +
           $"{(r.FillOverlapped ? ", STILL FILLING when the guest started: sender in the measurement" : "")}), tx {r.TxRate / 1e3,8:F1} kpps {Ns(r, "TX")}, {r.TxKicks} kicks";
 

@@ -17,7 +17,7 @@ public sealed class QemuVhostUserLauncher(string minivmm) : ProbeVmLauncher
 
     public override bool NeedsMultiQueueTap(int queues) => true; // our back end always opens its queues with IFF_MULTI_QUEUE
 
-    public override VhostUserBackEnd StartBackEnd(string tap, int queues) => VhostUserBackEnd.Start(minivmm, VhostUserBackEnd.SocketFor(tap), tap, queues);
+    public override IProbeBackEnd StartBackEnd(string tap, int queues) => VhostUserBackEnd.Start(minivmm, VhostUserBackEnd.SocketFor(tap), tap, queues);
 
     public override ProcessStartInfo StartInfo(string probeElf, string probeArgs, string tap, int queues)
     {

@@ -8,7 +8,7 @@ namespace MiniVmm.Benchmarks.Peer;
 /// "listening on" line), stopped with SIGTERM at Dispose (killed if it does not end within 10 s).
 /// Its pid lets <see cref="ProbeVm"/> sample its CPU time at the same moments as the VMM's.
 /// </summary>
-public sealed class VhostUserBackEnd : IDisposable
+public sealed class VhostUserBackEnd : IProbeBackEnd
 {
     private readonly Process _process;
     private readonly List<string> _log = [];

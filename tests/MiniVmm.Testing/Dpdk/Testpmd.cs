@@ -43,6 +43,9 @@ public sealed partial class Testpmd : IDisposable
 
     public string SocketPath { get; }
 
+    /// <summary>testpmd's own pid: stdbuf execs it, so the process started is testpmd.</summary>
+    public int Pid => _process.Id;
+
     /// <summary>Everything testpmd printed so far (stdout and stderr, by line).</summary>
     public IReadOnlyList<string> Lines
     {
