@@ -83,13 +83,13 @@ public static class PeerTable
                 Console.WriteLine($"{label + " / " + peer,-LabelWidth}" + string.Concat(queues.Select(q =>
                 {
                     var ratios = PairedRatios(results, label, peer, q, r => r.VmmNsPerPacket(direction));
-                    return $"{(ratios.Count == 0 ? "-" : $"{TapBenchmark.Median(ratios):F2}x ({ratios.Min():F1}-{ratios.Max():F1})"),16}";
+                    return $"{CpuRatioCell(ratios),16}";
                 })) + (IsSplit(label) ? "  goal near 0" : "  goal <= 0.5x"));
                 if (!IsSplit(label)) continue;
                 Console.WriteLine($"{"  back end (all) / " + peer + " VMM",-LabelWidth}" + string.Concat(queues.Select(q =>
                 {
                     var ratios = BackEndRatios(results, label, peer, q, direction);
-                    return $"{(ratios.Count == 0 ? "-" : $"{TapBenchmark.Median(ratios):F2}x ({ratios.Min():F1}-{ratios.Max():F1})"),16}";
+                    return $"{CpuRatioCell(ratios),16}";
                 })));
             }
         }
@@ -144,6 +144,17 @@ public static class PeerTable
         if (rates.Count == 0 && direction == "RX" && results.Any(r => r.Label == label && r.Queues == queues && r.Error is null && r.Sent == 0)) return $"{"not measured",16}";
         bool overlapped = direction == "RX" && results.Any(r => r.Label == label && r.Queues == queues && r.FillOverlapped);
         return rates.Count == 0 ? $"{"failed",16}" : $"{TapBenchmark.Median(rates) / 1e3,15:F1}{(overlapped ? "*" : " ")}";
+    }
+
+    /// <summary>
+    /// Median and range of CPU ratios; near zero (our split VMM over the in-process one) the median alone
+    /// with three decimals, where "0.00x (0.0-0.0)" would say nothing and a range would not fit the column.
+    /// </summary>
+    private static string CpuRatioCell(List<double> ratios)
+    {
+        if (ratios.Count == 0) return "-";
+        double median = TapBenchmark.Median(ratios);
+        return median < 0.1 ? $"{median:F3}x" : $"{median:F2}x ({ratios.Min():F1}-{ratios.Max():F1})";
     }
 
     private static string RatioCell(List<PeerResult> results, string label, string peer, int queues, string direction)
