@@ -10,8 +10,8 @@ namespace MiniVmm.Benchmarks.Peer;
 /// RX (64-byte frames) and guest-to-host TX (--tx-size, 64 by default) frames per second, for 1, 2
 /// and 4 queues, as the guest measures them (quiet=1 totals, TSC-timed), the VMM process's CPU time
 /// per frame over each measured interval (issue 11), and the ratios MiniVmm/QEMU; with a vhost-user
-/// back end process (QEMU's or our front end on `minivmm vhost-user-net`) also that process's CPU time
-/// per frame, and our split VMM over our in-process one (issue 10).
+/// back end process (`minivmm vhost-user-net` under QEMU or our own front end, or DPDK's testpmd, TX
+/// only) also that process's CPU time per frame, and our split VMM over our in-process one (issue 10).
 /// Each run: a fresh TAP mvb-&lt;n&gt;, the VMM as a subprocess, `probe: ready`, the guest's TX
 /// jobs (one per queue, one after the other), then the host's RX frames (256 UDP flows through
 /// AF_PACKET, several sender threads), then the VMM ends; the TAP is deleted whatever happened.
