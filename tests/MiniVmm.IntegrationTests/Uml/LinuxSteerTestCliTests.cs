@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MiniVmm.IntegrationTests.Cli;
 using MiniVmm.IntegrationTests.HostNet;
@@ -56,6 +57,42 @@ public sealed class LinuxSteerTestCliTests
         JsonElement[] perQueue = [.. root.GetProperty("per_queue").EnumerateArray()];
         Assert.Equal(queues, perQueue.Length);
         Assert.All(perQueue, q => Assert.True(q.GetProperty("expected").GetInt32() > 0, $"queue {q.GetProperty("queue").GetInt32()} expected no frames"));
+    }
+
+    /// <summary>
+    /// SIGTERM while the guest runs: the rig kills it and exits 143 (128 + 15) with one line, leaving
+    /// no UML process, no TAP and no temporary directory (socket file and guest script).
+    /// </summary>
+    [HostFact(HostNeeds.Bpf | HostNeeds.Tap | HostNeeds.Uml)]
+    public void Sigterm_while_the_guest_runs_ends_the_rig_cleanly()
+    {
+        string tap = $"mvl{Random.Shared.Next(1_000_000, 9_999_999)}";
+        string[] before = Directory.GetDirectories(Path.GetTempPath(), "minivmm-linux-*");
+        using var rig = new RunningMinivmm("steer-test", "--guest", "linux", "--tap", tap, "--timeout", "120");
+        int uml = WaitForChild(rig.Id, TimeSpan.FromSeconds(30));
+        Assert.True(TapTestKit.InterfaceExists(tap), "the rig's TAP should exist while the guest runs");
+        Process.Start("kill", ["-TERM", rig.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        Assert.Equal(143, rig.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Contains("minivmm: steer-test: stopped by signal 15", rig.Stderr);
+        Assert.False(Directory.Exists($"/proc/{uml}"), $"UML (pid {uml}) is still running");
+        TapTestKit.AssertRemoved(tap);
+        Assert.Equal(before, Directory.GetDirectories(Path.GetTempPath(), "minivmm-linux-*"));
+    }
+
+    /// <summary>The first child process of <paramref name="pid"/> (the rig's UML launcher, which execs linux.uml).</summary>
+    private static int WaitForChild(int pid, TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Environment.TickCount64 < deadline)
+        {
+            foreach (string task in Directory.GetDirectories($"/proc/{pid}/task"))
+            {
+                string children = File.ReadAllText(Path.Combine(task, "children")).Trim();
+                if (children.Length > 0) return int.Parse(children.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            Thread.Sleep(20); // polling /proc: no event tells a parent's watcher that a child was forked
+        }
+        throw new TimeoutException($"minivmm (pid {pid}) started no child process within {timeout.TotalSeconds} s");
     }
 
     [Fact]
