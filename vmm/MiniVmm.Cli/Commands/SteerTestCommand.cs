@@ -8,6 +8,7 @@ using MiniVmm.HostNet;
 using MiniVmm.HostNet.Steering;
 using MiniVmm.HostNet.VhostNet;
 using MiniVmm.Machine.Boot;
+using MiniVmm.Native.Signals;
 
 namespace MiniVmm.Cli.Commands;
 
@@ -119,13 +120,37 @@ public static class SteerTestCommand
         if (tools.Problem() is string missing) return ExitCodes.Usage(console.Error, missing);
         var run = new LinuxSteerTestRun(options, tools, console.Error);
         SteerTestResult result;
-        try
+        // Ctrl-C or SIGTERM ends the run early but cleanly: the guest is killed, and the back end,
+        // its TAP and BPF program and the temporary directory go before the exit (128 + signal).
+        using (var signals = new TerminationSignals())
         {
-            result = run.Execute();
+            var finished = new ManualResetEventSlim();
+            var watcher = new Thread(() =>
+            {
+                while (!finished.IsSet)
+                {
+                    if (signals.Wait(TimeSpan.FromMilliseconds(200)) is int signal) run.Stop(signal);
+                }
+            }) { Name = "steer-test-signals", IsBackground = true };
+            watcher.Start();
+            try
+            {
+                result = run.Execute();
+            }
+            catch (TapException e) { return ExitCodes.Usage(console.Error, e.Message); }
+            catch (SteeringUnavailableException e) { return ExitCodes.Usage(console.Error, e.Message); }
+            catch (Exception e) { return ExitCodes.Failure(console.Error, $"steer-test: {e.Message}"); }
+            finally
+            {
+                finished.Set();
+                watcher.Join();
+            }
         }
-        catch (TapException e) { return ExitCodes.Usage(console.Error, e.Message); }
-        catch (SteeringUnavailableException e) { return ExitCodes.Usage(console.Error, e.Message); }
-        catch (Exception e) { return ExitCodes.Failure(console.Error, $"steer-test: {e.Message}"); }
+        if (run.StoppedBy is int stoppedBy)
+        {
+            console.Error.WriteLine($"minivmm: steer-test: stopped by signal {stoppedBy}");
+            return 128 + stoppedBy;
+        }
 
         List<string> notes = [LinuxNote, .. run.Notes];
         if (options.Json) SteerTestRenderer.WriteJson(result, run.BackendName, run.BackendReason, console.Out, options.Replay, "linux", notes);

@@ -15,14 +15,16 @@ public static class FlowSender
     /// <summary>Frames allowed between the host and the guest's RX rings: below a TAP queue's 1000-packet ring and the probe's 256 buffers per queue.</summary>
     public const int InFlightWindow = 200;
 
-    public static void Send(PacketInjector injector, VirtioNetDevice device, IReadOnlyList<SteeringFlow> flows, string phase, DateTime deadline, TextWriter log)
+    /// <summary>Sends <paramref name="flows"/>; gives up at <paramref name="deadline"/> or when <paramref name="stop"/> is cancelled.</summary>
+    public static void Send(PacketInjector injector, VirtioNetDevice device, IReadOnlyList<SteeringFlow> flows, string phase, DateTime deadline, TextWriter log,
+        CancellationToken stop = default)
     {
         int step = Math.Max(1, flows.Count / 10);
         ulong delivered0 = Delivered(device);
-        for (int i = 0; i < flows.Count; i++)
+        for (int i = 0; i < flows.Count && !stop.IsCancellationRequested; i++)
         {
             var spin = new SpinWait();
-            while ((ulong)i > Delivered(device) - delivered0 + InFlightWindow && DateTime.UtcNow < deadline) spin.SpinOnce(sleep1Threshold: 20);
+            while ((ulong)i > Delivered(device) - delivered0 + InFlightWindow && DateTime.UtcNow < deadline && !stop.IsCancellationRequested) spin.SpinOnce(sleep1Threshold: 20);
             injector.Send(flows[i].Frame);
             if (flows.Count >= 2000 && (i + 1) % step == 0)
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"steer-test: {phase}: sent {i + 1}/{flows.Count} frames"));

@@ -17,13 +17,17 @@ public sealed class TerminationSignals : IDisposable
     {
         while (true)
         {
-            int index = UnixSignal.WaitAny(_signals, -1);
-            if (index >= 0 && index < _signals.Length && _signals[index].IsSet)
-            {
-                _signals[index].Reset();
-                return NativeConvert.FromSignum(_signals[index].Signum);
-            }
+            if (Wait(Timeout.InfiniteTimeSpan) is int signal) return signal;
         }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for SIGINT or SIGTERM: its number, or null when none came.</summary>
+    public int? Wait(TimeSpan timeout)
+    {
+        int index = UnixSignal.WaitAny(_signals, timeout == Timeout.InfiniteTimeSpan ? -1 : (int)timeout.TotalMilliseconds);
+        if (index < 0 || index >= _signals.Length || !_signals[index].IsSet) return null;
+        _signals[index].Reset();
+        return NativeConvert.FromSignum(_signals[index].Signum);
     }
 
     public void Dispose()

@@ -18,10 +18,12 @@ namespace MiniVmm.Cli.SteerTest.Linux;
 public sealed partial class LinuxSteerTestRun(SteerTestOptions options, UmlTools tools, TextWriter log)
 {
     private readonly object _lock = new();
+    private readonly CancellationTokenSource _stop = new();
     private readonly List<ProbeRxEvent> _received = [];
     private readonly List<string> _console = [];
     private int _ready;
     private int? _exitStatus;
+    private UmlProcess? _uml;
 
     public string BackendName { get; private set; } = "";
     public string BackendReason { get; private set; } = "";
@@ -36,6 +38,27 @@ public sealed partial class LinuxSteerTestRun(SteerTestOptions options, UmlTools
 
     /// <summary>The RSS configuration the driver had set when each phase's frames were sent.</summary>
     public List<RssConfiguration> Configurations { get; } = [];
+
+    /// <summary>The signal <see cref="Stop"/> was given (SIGINT, SIGTERM), or null.</summary>
+    public int? StoppedBy { get; private set; }
+
+    /// <summary>
+    /// Ends the run early from another thread (a signal arrived): the guest is killed, the waits and
+    /// the sender give up, and <see cref="Execute"/> returns after removing the back end, its TAP and
+    /// the temporary directory.
+    /// </summary>
+    public void Stop(int signal)
+    {
+        UmlProcess? uml;
+        lock (_lock)
+        {
+            StoppedBy ??= signal;
+            uml = _uml;
+            Monitor.PulseAll(_lock);
+        }
+        _stop.Cancel();
+        uml?.Kill();
+    }
 
     /// <summary>The guest's console, for diagnostics.</summary>
     public IReadOnlyList<string> Console
@@ -71,6 +94,8 @@ public sealed partial class LinuxSteerTestRun(SteerTestOptions options, UmlTools
             using (UmlProcess uml = UmlProcess.Start(tools, script, [$"virtio_uml.device={socket}:1"], Accept))
             using (PacketInjector injector = PacketInjector.Open(Tap.Name))
             {
+                lock (_lock) _uml = uml;
+                if (_stop.IsCancellationRequested) uml.Kill(); // a signal came while it started
                 foreach ((int phase, IReadOnlyList<SteeringFlow> flows) in new[] { (1, phase1), (2, phase2) })
                 {
                     if (flows.Count == 0 || !WaitForReady(phase, uml, deadline)) break;
@@ -83,9 +108,10 @@ public sealed partial class LinuxSteerTestRun(SteerTestOptions options, UmlTools
                     Configurations.Add(config);
                     Notes.Add(Describe(phase, config));
                     expected.AddRange(SteerTestRun.Expect(flows, config));
-                    FlowSender.Send(injector, server.Runtime.Device, flows, $"phase {phase}", deadline, log);
+                    FlowSender.Send(injector, server.Runtime.Device, flows, $"phase {phase}", deadline, log, _stop.Token);
                 }
                 if (!uml.WaitForExit(Remaining(deadline))) Errors.Add($"the Linux guest did not finish within {options.TimeoutSeconds} s");
+                lock (_lock) _uml = null;
             }
             lock (_lock)
             {
@@ -134,6 +160,7 @@ public sealed partial class LinuxSteerTestRun(SteerTestOptions options, UmlTools
         {
             while (_ready < phase)
             {
+                if (StoppedBy is not null) return false;
                 if (_exitStatus is not null || uml.HasExited || DateTime.UtcNow >= deadline)
                 {
                     Errors.Add($"the guest's frame observer never said it was ready for phase {phase}");

@@ -57,11 +57,24 @@ public sealed class UmlProcess : IDisposable
         return true;
     }
 
-    public void Dispose()
+    /// <summary>Kills the guest (all of UML's host processes) without waiting; any thread may call it.</summary>
+    public void Kill()
     {
         try
         {
             if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It had already gone.
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        try
+        {
             _process.WaitForExit(10_000);
         }
         catch (InvalidOperationException)
