@@ -40,7 +40,7 @@ public sealed partial class VhostUserCtlTests
 
             // The RSS_CONFIG went through the rings to the back end: its control socket reports it.
             vm.WaitForLine(l => l.StartsWith("ctrl rss_config ", StringComparison.Ordinal), Step, "the probe's RSS_CONFIG");
-            RssInfo rss = Json(api, "rss").Rss!;
+            RssInfo rss = MinivmmCtl.Ask(api, "rss").Rss!;
             Assert.Equal(RssInfo.ModeRss, rss.Mode);
             Assert.Equal(Key, rss.Key);
             Assert.Equal(Table, string.Join(',', rss.IndirectionTable!));
@@ -54,13 +54,13 @@ public sealed partial class VhostUserCtlTests
             int[] perQueue = new int[4];
             foreach (string l in vm.Stdout) if (RxLine().Match(l) is { Success: true } m) perQueue[int.Parse(m.Groups["q"].Value)]++;
             Assert.Equal(Frames, perQueue.Sum());
-            CountersInfo counters = Json(api, "counters").Counters!;
+            CountersInfo counters = MinivmmCtl.Ask(api, "counters").Counters!;
             Assert.Equal(perQueue.Select(c => (ulong)c), counters.Pairs.Select(p => p.Rx.Packets));
 
-            Assert.Equal(new LinkInfo(false, true), Json(api, "link", "down").Link);
+            Assert.Equal(new LinkInfo(false, true), MinivmmCtl.Ask(api, "link", "down").Link);
             vm.WaitForLine(l => l.StartsWith("link change=1 ", StringComparison.Ordinal), Step, "the first link change in the probe");
             Assert.Matches(@"^link change=1 isr=0x2 up=0 ", vm.Stdout.Single(l => l.StartsWith("link change=1 ", StringComparison.Ordinal)));
-            Assert.Equal(new LinkInfo(true, true), Json(api, "link", "up").Link);
+            Assert.Equal(new LinkInfo(true, true), MinivmmCtl.Ask(api, "link", "up").Link);
             vm.WaitForLine(l => l.StartsWith("link change=2 ", StringComparison.Ordinal), Step, "the second link change in the probe");
             Assert.Matches(@"^link change=2 isr=0x2 up=1 ", vm.Stdout.Single(l => l.StartsWith("link change=2 ", StringComparison.Ordinal)));
 
@@ -76,15 +76,6 @@ public sealed partial class VhostUserCtlTests
             File.Delete(api);
             Run("ip", "link", "del", tap);
         }
-    }
-
-    private static ControlAnswer Json(string socket, params string[] args)
-    {
-        var r = MinivmmProcess.Run(["ctl", socket, .. args, "--json"]);
-        Assert.True(r.ExitCode == 0, r.ToString());
-        ControlAnswer answer = ControlClient.ParseAnswer(Assert.Single(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)), socket);
-        Assert.True(answer.Ok, r.Stdout);
-        return answer;
     }
 
     private static void CreateQuietTap(string name)

@@ -100,7 +100,7 @@ public sealed partial class QemuVhostUserTests
                 if (length >= 48 && frame.AsSpan(42, 4).SequenceEqual("MVTX"u8)) captured[(frame[46] << 8) | frame[47]]++;
             }
             Assert.Equal(Enumerable.Repeat(TxPerQueue + TxRefresh, Queues), captured);
-            CountersInfo counters = Ctl(api, "counters").Counters!;
+            CountersInfo counters = MinivmmCtl.Ask(api, "counters").Counters!;
             Assert.Equal(Enumerable.Repeat((ulong)(TxPerQueue + TxRefresh), Queues), counters.Pairs.Select(p => p.Tx.Packets));
             Assert.Equal(RxLinesPerQueue(serial), counters.Pairs.Select(p => p.Rx.Packets));
 
@@ -141,7 +141,7 @@ public sealed partial class QemuVhostUserTests
                 Assert.Equal(run, backEnd.Stderr.Count(l => l.Contains("vhost-user: reset: connection ended", StringComparison.Ordinal)));
             }
             // The second guest's frames were counted after the reset: 5 on pair 0 and 5 on pair 3 again.
-            CountersInfo counters = Ctl(api, "counters").Counters!;
+            CountersInfo counters = MinivmmCtl.Ask(api, "counters").Counters!;
             Assert.Equal(new ulong[] { 10, 0, 0, 10 }, counters.Pairs.Select(p => p.Tx.Packets));
             StopBackEnd(backEnd, vhost, tap, api);
         }
@@ -175,15 +175,6 @@ public sealed partial class QemuVhostUserTests
     /// <summary>Frames per receive queue as the probe counted them (its `rxq` lines: every frame, with an id or not).</summary>
     private static IEnumerable<ulong> RxLinesPerQueue(string serial) =>
         Enumerable.Range(0, Queues).Select(q => ulong.Parse(Regex.Match(serial, $@"(?m)^rxq q={q} frames=(\d+)$").Groups[1].Value));
-
-    private static ControlAnswer Ctl(string socket, params string[] args)
-    {
-        var r = MinivmmProcess.Run(["ctl", socket, .. args, "--json"]);
-        Assert.True(r.ExitCode == 0, r.ToString());
-        ControlAnswer answer = ControlClient.ParseAnswer(Assert.Single(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)), socket);
-        Assert.True(answer.Ok, r.Stdout);
-        return answer;
-    }
 
     [GeneratedRegex(@"driver=0x(?<driver>[0-9a-f]+)")]
     private static partial Regex FeaturesLine();

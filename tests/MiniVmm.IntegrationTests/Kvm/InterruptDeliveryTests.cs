@@ -34,6 +34,16 @@ public sealed class InterruptDeliveryTests
         return path;
     }
 
+    /// <summary>Writes a 64-bit interrupt gate (SDM vol. 3, 6.14.1) to <paramref name="target"/> in code segment 0x10.</summary>
+    internal static void Gate(Span<byte> gate, ulong target)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(gate, (ushort)target);
+        BinaryPrimitives.WriteUInt16LittleEndian(gate[2..], 0x10);
+        gate[5] = 0x8E;
+        BinaryPrimitives.WriteUInt16LittleEndian(gate[6..], (ushort)(target >> 16));
+        BinaryPrimitives.WriteUInt32LittleEndian(gate[8..], (uint)(target >> 32));
+    }
+
     internal static MiniVmm.Machine.Machine Create(string kernel, MemoryStream output) =>
         MiniVmm.Machine.Machine.Create(new MachineOptions
         {
@@ -96,13 +106,7 @@ public sealed class InterruptDeliveryTests
         handler.CopyTo(segment, HandlerOffset);
         BinaryPrimitives.WriteUInt16LittleEndian(segment.AsSpan(IdtrOffset), 0xFFF);
         BinaryPrimitives.WriteUInt64LittleEndian(segment.AsSpan(IdtrOffset + 2), Load + IdtOffset);
-        ulong target = Load + HandlerOffset;
-        var gate = segment.AsSpan(IdtOffset + Vector * 16, 16); // 64-bit interrupt gate (SDM vol. 3, 6.14.1)
-        BinaryPrimitives.WriteUInt16LittleEndian(gate, (ushort)target);
-        BinaryPrimitives.WriteUInt16LittleEndian(gate[2..], 0x10);
-        gate[5] = 0x8E;
-        BinaryPrimitives.WriteUInt16LittleEndian(gate[6..], (ushort)(target >> 16));
-        BinaryPrimitives.WriteUInt32LittleEndian(gate[8..], (uint)(target >> 32));
+        Gate(segment.AsSpan(IdtOffset + Vector * 16, 16), Load + HandlerOffset);
 
         string kernel = WriteElf(segment);
         try

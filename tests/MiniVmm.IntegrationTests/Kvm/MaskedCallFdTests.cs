@@ -46,8 +46,8 @@ public sealed class MaskedCallFdTests
         exit.CopyTo(segment, ExitHandler);
         BinaryPrimitives.WriteUInt16LittleEndian(segment.AsSpan(IdtrOffset), 0xFFF);
         BinaryPrimitives.WriteUInt64LittleEndian(segment.AsSpan(IdtrOffset + 2), Load + IdtOffset);
-        Gate(segment.AsSpan(IdtOffset + CountVector * 16, 16), Load + CountHandler);
-        Gate(segment.AsSpan(IdtOffset + ExitVector * 16, 16), Load + ExitHandler);
+        InterruptDeliveryTests.Gate(segment.AsSpan(IdtOffset + CountVector * 16, 16), Load + CountHandler);
+        InterruptDeliveryTests.Gate(segment.AsSpan(IdtOffset + ExitVector * 16, 16), Load + ExitHandler);
 
         string kernel = InterruptDeliveryTests.WriteElf(segment);
         try
@@ -96,16 +96,6 @@ public sealed class MaskedCallFdTests
         var bytes = new byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
         return bytes;
-    }
-
-    // A 64-bit interrupt gate (SDM vol. 3, 6.14.1) to target in code segment 0x10.
-    private static void Gate(Span<byte> gate, ulong target)
-    {
-        BinaryPrimitives.WriteUInt16LittleEndian(gate, (ushort)target);
-        BinaryPrimitives.WriteUInt16LittleEndian(gate[2..], 0x10);
-        gate[5] = 0x8E;
-        BinaryPrimitives.WriteUInt16LittleEndian(gate[6..], (ushort)(target >> 16));
-        BinaryPrimitives.WriteUInt32LittleEndian(gate[8..], (uint)(target >> 32));
     }
 
     private static string Serial(MemoryStream output)

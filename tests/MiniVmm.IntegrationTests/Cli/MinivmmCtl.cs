@@ -1,10 +1,9 @@
 using MiniVmm.Control;
 using MiniVmm.Control.Protocol;
-using MiniVmm.IntegrationTests.Cli;
 
-namespace MiniVmm.IntegrationTests.Uml;
+namespace MiniVmm.IntegrationTests.Cli;
 
-/// <summary>`minivmm ctl SOCKET ... --json` as the UML tests ask the back end: one answer line, parsed, asserted ok.</summary>
+/// <summary>`minivmm ctl SOCKET ... --json` as the tests ask a running VMM or back end: one answer line, parsed, asserted ok.</summary>
 internal static class MinivmmCtl
 {
     public static ControlAnswer Ask(string socket, params string[] args)
