@@ -18,6 +18,33 @@ public readonly record struct ProcessResources(int OpenFds, int Mappings)
         return new(Directory.GetFileSystemEntries("/proc/self/fd").Length, File.ReadAllLines("/proc/self/maps").Length);
     }
 
+    /// <summary>This process's open descriptors now, by number, with what each refers to (its /proc/self/fd link).</summary>
+    public static IReadOnlyDictionary<int, string> Descriptors()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var all = new Dictionary<int, string>();
+        foreach (string entry in Directory.GetFileSystemEntries("/proc/self/fd"))
+        {
+            try { all[int.Parse(Path.GetFileName(entry), System.Globalization.CultureInfo.InvariantCulture)] = File.ResolveLinkTarget(entry, false)?.ToString() ?? "?"; }
+            catch (IOException) { } // the descriptor was closed while we looked (the listing's own one among them)
+        }
+        return all;
+    }
+
+    /// <summary>
+    /// Descriptors open now that were not open in <paramref name="before"/> ("fd -> target"), leaving
+    /// out the runtime's own event engines (an epoll instance and its wake-up pipe, created once, the
+    /// first time any code in the process needs them): the vhost-user code opens sockets, eventfds
+    /// and memfds, never those.
+    /// </summary>
+    public static IReadOnlyList<string> NewDescriptorsSince(IReadOnlyDictionary<int, string> before) =>
+        [.. Descriptors()
+            .Where(d => !(before.TryGetValue(d.Key, out string? was) && was == d.Value))
+            .Where(d => d.Value != "anon_inode:[eventpoll]" && !d.Value.StartsWith("pipe:", StringComparison.Ordinal))
+            .Select(d => $"{d.Key} -> {d.Value}")];
+
     /// <summary>
     /// Waits (bounded) until no thread is named <paramref name="prefix"/>: a joined thread's kernel
     /// task can linger for a moment after Join returns. Returns how many are left.

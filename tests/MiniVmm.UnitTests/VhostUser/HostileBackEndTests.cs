@@ -44,23 +44,23 @@ public sealed class HostileBackEndTests
     public void A_back_end_that_misbehaves_while_connecting_is_one_line_and_leaves_nothing(Hostility hostility, string expected)
     {
         Connect(_ => null); // warm-up: what the runtime opens once is open before the baseline
-        ProcessResources before = ProcessResources.Now();
+        IReadOnlyDictionary<int, string> before = ProcessResources.Descriptors();
         var e = Assert.Throws<VhostBackendException>(() => Connect(h => Misbehave(hostility, h)));
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain('\n', e.Message);
         Assert.Equal(0, ProcessResources.WaitForNoThreadsNamed("vhost-user-fe", TimeSpan.FromSeconds(5)));
-        Assert.Equal(before.OpenFds, ProcessResources.Now().OpenFds);
+        Assert.Empty(ProcessResources.NewDescriptorsSince(before));
     }
 
     [Fact]
     public void Descriptors_a_back_end_pushes_on_a_reply_are_closed()
     {
         Connect(_ => null);
-        ProcessResources before = ProcessResources.Now();
+        IReadOnlyDictionary<int, string> before = ProcessResources.Descriptors();
         Connect(h => h.KnownRequest == VhostUserRequest.GetFeatures
             ? BackEndAnswer.Send(VhostUserEncoder.U64Reply(h.KnownRequest, ScriptedBackEnd.Features), () => [new EventFd().Handle, new EventFd().Handle, new EventFd().Handle])
             : null);
-        Assert.Equal(before.OpenFds, ProcessResources.Now().OpenFds);
+        Assert.Empty(ProcessResources.NewDescriptorsSince(before));
     }
 
     [Fact]
